@@ -1,0 +1,29 @@
+//! A source that documents an activity.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "activity_source")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub activity_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub source_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::source::Entity",
+        from = "Column::SourceId",
+        to = "super::source::Column::Id"
+    )]
+    Target,
+}
+
+impl Related<super::source::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Target.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,20 @@
+//! Database migrations of ctip-api: the schema (`m20261129_000001_schema`) and the reference data
+//! shipped with the project (`m20261129_000002_reference_data`, from the files under `data/`).
+//! Migrations run on SQLite and PostgreSQL alike; they never change once released.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_schema;
+mod m20261129_000002_reference_data;
+pub mod reference;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_schema::Migration),
+            Box::new(m20261129_000002_reference_data::Migration),
+        ]
+    }
+}

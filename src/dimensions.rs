@@ -1,0 +1,121 @@
+//! The dimensions of the case counts (domain.md): metrics with their unit type and the category
+//! dimensions each supports, and the values of each dimension as stored. Pure data; the GraphQL
+//! enums mirror it.
+use crate::disclosure::UnitType;
+
+/// A category dimension of the finest cell (period and region are the other two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Category {
+    Sex,
+    AgeGroup,
+    ExploitationForm,
+    Destination,
+}
+
+pub const SEXES: [&str; 3] = ["FEMALE", "MALE", "UNKNOWN"];
+pub const AGE_GROUPS: [&str; 4] = ["UNDER_16", "AGE_16_17", "ADULT", "UNKNOWN"];
+pub const EXPLOITATION_FORMS: [&str; 8] = [
+    "SEXUAL",
+    "FORCED_LABOUR",
+    "FORCED_MARRIAGE",
+    "CHILD_SALE",
+    "ORGAN_REMOVAL",
+    "FORCED_CRIMINALITY",
+    "OTHER",
+    "UNKNOWN",
+];
+/// `DOMESTIC`, the countries where Vietnamese victims are most often taken, and `UNKNOWN`.
+pub const DESTINATIONS: [&str; 10] = [
+    "DOMESTIC", "CN", "KH", "LA", "MM", "TH", "MY", "KR", "OTHER", "UNKNOWN",
+];
+
+/// What is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    CasesDetected,
+    CasesProsecuted,
+    SuspectsArrested,
+    SuspectsProsecuted,
+    SuspectsConvicted,
+    VictimsIdentified,
+    VictimsRescued,
+    VictimsSupported,
+    HotlineReports,
+}
+
+impl MetricKind {
+    pub const ALL: [MetricKind; 9] = [
+        MetricKind::CasesDetected,
+        MetricKind::CasesProsecuted,
+        MetricKind::SuspectsArrested,
+        MetricKind::SuspectsProsecuted,
+        MetricKind::SuspectsConvicted,
+        MetricKind::VictimsIdentified,
+        MetricKind::VictimsRescued,
+        MetricKind::VictimsSupported,
+        MetricKind::HotlineReports,
+    ];
+
+    /// The stored name (and the GraphQL enum value).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricKind::CasesDetected => "CASES_DETECTED",
+            MetricKind::CasesProsecuted => "CASES_PROSECUTED",
+            MetricKind::SuspectsArrested => "SUSPECTS_ARRESTED",
+            MetricKind::SuspectsProsecuted => "SUSPECTS_PROSECUTED",
+            MetricKind::SuspectsConvicted => "SUSPECTS_CONVICTED",
+            MetricKind::VictimsIdentified => "VICTIMS_IDENTIFIED",
+            MetricKind::VictimsRescued => "VICTIMS_RESCUED",
+            MetricKind::VictimsSupported => "VICTIMS_SUPPORTED",
+            MetricKind::HotlineReports => "HOTLINE_REPORTS",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    /// Metrics of the same unit type share record keys (disclosure.md §1).
+    pub fn unit_type(self) -> UnitType {
+        match self {
+            MetricKind::CasesDetected | MetricKind::CasesProsecuted => UnitType::Case,
+            MetricKind::SuspectsArrested
+            | MetricKind::SuspectsProsecuted
+            | MetricKind::SuspectsConvicted => UnitType::Suspect,
+            MetricKind::VictimsIdentified
+            | MetricKind::VictimsRescued
+            | MetricKind::VictimsSupported => UnitType::Victim,
+            MetricKind::HotlineReports => UnitType::Report,
+        }
+    }
+
+    /// The category dimensions the metric is broken down by; the others hold UNKNOWN.
+    pub fn categories(self) -> &'static [Category] {
+        match self.unit_type() {
+            UnitType::Victim => &[
+                Category::Sex,
+                Category::AgeGroup,
+                Category::ExploitationForm,
+                Category::Destination,
+            ],
+            UnitType::Case | UnitType::Suspect => {
+                &[Category::ExploitationForm, Category::Destination]
+            }
+            UnitType::Report => &[Category::Sex, Category::AgeGroup],
+        }
+    }
+
+    pub fn supports(self, c: Category) -> bool {
+        self.categories().contains(&c)
+    }
+}
+
+/// The stored values of a category dimension.
+pub fn values(c: Category) -> &'static [&'static str] {
+    match c {
+        Category::Sex => &SEXES,
+        Category::AgeGroup => &AGE_GROUPS,
+        Category::ExploitationForm => &EXPLOITATION_FORMS,
+        Category::Destination => &DESTINATIONS,
+    }
+}

@@ -1,0 +1,50 @@
+//! The GraphQL schema: built without I/O (`schema_builder`), the query root merged from one object
+//! per domain. Resolvers take what they need from the context, call `store`, and map the result.
+pub mod agency;
+pub mod campaign;
+pub mod ids;
+pub mod lang;
+pub mod loader;
+pub mod node;
+pub mod pagination;
+pub mod region;
+pub mod scalars;
+pub mod source;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+/// What resolvers need from the application (schema data).
+#[derive(Clone)]
+pub struct ApiContext {
+    pub db: DatabaseConnection,
+    pub max_page_size: u32,
+}
+
+/// The query root: every public read of the API.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(
+    region::RegionQuery,
+    agency::AgencyQuery,
+    campaign::CampaignQuery,
+    source::CatalogueQuery,
+    node::NodeQuery,
+);
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+
+/// The schema with no data attached: enough to print the SDL. Does no I/O.
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The schema serving requests.
+pub fn build_schema(api: ApiContext) -> AppSchema {
+    schema_builder().data(api).finish()
+}
+
+/// The SDL of the published contract (what `schema.graphql` holds).
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}

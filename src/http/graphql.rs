@@ -1,0 +1,336 @@
+//! GraphQL over HTTP (graphql/graphql-over-http): media types chosen by `Accept`, status codes
+//! by the kind of error, queries only over GET. The stock async-graphql-axum handler always labels
+//! its answer graphql-response+json and answers 200 with `data: null` on request errors; this
+//! handler follows the specification instead.
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::graphql::lang::{Language, RequestLanguage};
+use crate::graphql::loader::new_loaders;
+
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+pub const APPLICATION_JSON: &str = "application/json";
+
+/// The media type a response is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn header(self) -> HeaderValue {
+        match self {
+            MediaType::GraphqlResponseJson => {
+                HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+            }
+            MediaType::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+/// Picks the response media type from `Accept` (highest q wins; graphql-response+json on ties).
+/// No `Accept` means `application/json`, as the specification asks for older clients.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let mut best: Option<(f32, MediaType)> = None;
+    for part in accept.split(',') {
+        let mut params = part.split(';');
+        let mime = params.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = params
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|v| v.parse::<f32>().ok())
+            })
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let candidate = match mime.as_str() {
+            GRAPHQL_RESPONSE_JSON | "*/*" | "application/*" => MediaType::GraphqlResponseJson,
+            APPLICATION_JSON => MediaType::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((bq, bm)) => {
+                q > bq
+                    || (q == bq && candidate == MediaType::GraphqlResponseJson && bm != candidate)
+            }
+        };
+        if better {
+            best = Some((q, candidate));
+        }
+    }
+    best.map(|(_, m)| m)
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// An error answered before any GraphQL execution (not a GraphQL response: no `data`).
+fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (
+        status,
+        [(header::CONTENT_TYPE, media.header())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn language(headers: &HeaderMap) -> Option<Language> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Language::from_accept_language)
+}
+
+/// The operation a request would run, to refuse mutations over GET before executing anything.
+fn operation_type(req: &Request) -> Option<OperationType> {
+    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
+    let name = req.operation_name.as_deref();
+    doc.operations
+        .iter()
+        .find(|(n, _)| name.is_none() || n.map(|n| n.as_str()) == name)
+        .map(|(_, op)| op.node.ty)
+}
+
+pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let query = uri.query().unwrap_or("");
+    if query.is_empty() && wants_html(&headers) {
+        return super::assets::index();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let req = match async_graphql::http::parse_query_string(query) {
+        Ok(r) => r,
+        Err(e) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                &format!(
+                    "The GET parameters are not a GraphQL request: {e}. Send `query` (and optionally `variables` as JSON, `operationName`)."
+                ),
+            );
+        }
+    };
+    if req.query.trim().is_empty() {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            "Missing `query` parameter: GET /graphql?query={...}",
+        );
+    }
+    if operation_type(&req) == Some(OperationType::Mutation) {
+        let mut resp = request_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media,
+            "METHOD_NOT_ALLOWED",
+            "Mutations are accepted over POST only.",
+        );
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return resp;
+    }
+    execute(&state, &headers, BatchRequest::Single(req), media).await
+}
+
+fn not_acceptable() -> Response {
+    // Nothing the client accepts can be sent; the body says what can.
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        MediaType::Json,
+        "NOT_ACCEPTABLE",
+        "This endpoint answers application/graphql-response+json or application/json; the Accept header allows neither.",
+    )
+}
+
+pub async fn post_graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != APPLICATION_JSON {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST /graphql takes a JSON body: send Content-Type: application/json.",
+        );
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                &format!("The body is not valid JSON ({e})."),
+            );
+        }
+    };
+    if let Err(msg) = check_shape(&value) {
+        return request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", &msg);
+    }
+    let batch: BatchRequest = match serde_json::from_value(value) {
+        Ok(b) => b,
+        Err(e) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                &format!("The body is not a GraphQL request: {e}."),
+            );
+        }
+    };
+    execute(&state, &headers, batch, media).await
+}
+
+/// A request must be an object with a string `query` (or a non-empty array of such objects).
+fn check_shape(v: &Value) -> Result<(), String> {
+    let one = |o: &Value| -> Result<(), String> {
+        let obj = o
+            .as_object()
+            .ok_or("Each GraphQL request must be a JSON object {\"query\": \"...\"}.")?;
+        match obj.get("query") {
+            Some(Value::String(_)) => {}
+            None => {
+                return Err("Missing `query`: the body must be {\"query\": \"...\"}.".to_owned());
+            }
+            Some(_) => {
+                return Err("`query` must be a string holding a GraphQL document.".to_owned());
+            }
+        }
+        match obj.get("variables") {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(_) => return Err("`variables` must be a JSON object.".to_owned()),
+        }
+        match obj.get("operationName") {
+            None | Some(Value::Null) | Some(Value::String(_)) => Ok(()),
+            Some(_) => Err("`operationName` must be a string.".to_owned()),
+        }
+    };
+    match v {
+        Value::Array(items) if items.is_empty() => {
+            Err("An empty batch holds no request.".to_owned())
+        }
+        Value::Array(items) => items.iter().try_for_each(one),
+        other => one(other),
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: MediaType,
+) -> Response {
+    let lang = language(headers);
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(state, r, lang)),
+        BatchRequest::Batch(rs) => {
+            BatchRequest::Batch(rs.into_iter().map(|r| prepare(state, r, lang)).collect())
+        }
+    };
+    state.metrics.graphql_requests.inc();
+    let resp = match state.schema.execute_batch(batch).await {
+        BatchResponse::Single(r) => BatchResponse::Single(with_codes(r)),
+        BatchResponse::Batch(rs) => BatchResponse::Batch(rs.into_iter().map(with_codes).collect()),
+    };
+    let (status, body) = match resp {
+        BatchResponse::Single(r) => {
+            let is_request_error = r.data == async_graphql::Value::Null
+                && !r.errors.is_empty()
+                && r.errors.iter().all(|e| e.path.is_empty());
+            let mut v = serde_json::to_value(&r).unwrap_or_else(|_| json!({}));
+            if is_request_error {
+                // A request error: the operation never ran, so there is no `data` (spec §7.1.2).
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("data");
+                }
+            }
+            let status = if is_request_error && media == MediaType::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            (status, v)
+        }
+        BatchResponse::Batch(rs) => (
+            StatusCode::OK,
+            serde_json::to_value(&rs).unwrap_or_else(|_| json!([])),
+        ),
+    };
+    let mut out = (
+        status,
+        [(header::CONTENT_TYPE, media.header())],
+        body.to_string(),
+    )
+        .into_response();
+    out.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
+    );
+    out
+}
+
+fn prepare(state: &AppState, req: Request, lang: Option<Language>) -> Request {
+    let mut req = req.data(new_loaders(state.db.clone()));
+    if let Some(l) = lang {
+        req = req.data(RequestLanguage(l));
+    }
+    req
+}
+
+/// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
+/// input coercion) carry none.
+fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
+    let request_error =
+        r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
+    for e in &mut r.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            let code = if !e.path.is_empty() {
+                "BAD_USER_INPUT"
+            } else if request_error && e.message.contains("Parse error")
+                || e.message.starts_with(" -->")
+            {
+                "GRAPHQL_PARSE_FAILED"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            };
+            ext.set("code", code);
+        }
+    }
+    r
+}

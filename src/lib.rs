@@ -1,0 +1,27 @@
+//! ctip-api: a public GraphQL API of anonymized counter-trafficking-in-persons statistics for Vietnam.
+//!
+//! Crate map (dependencies point one way: `http → graphql → store / disclosure → entity`):
+//! - [`config`]: the one typed configuration (clap, every option also an environment variable).
+//! - [`cli`]: the subcommands (`serve`, `migrate`, `export-schema`, `seed-demo`).
+//! - [`startup`]: `Application::build` binds the listener and connects; `run_until_stopped` serves.
+//! - [`http`]: the axum router: GraphQL over HTTP, GraphiQL, health, readiness, metrics.
+//! - [`graphql`]: the schema (built without I/O), one file per domain, DataLoaders in one place.
+//! - [`store`]: sea-orm queries, one function per question the API asks the database.
+//! - [`disclosure`]: the disclosure policy (cell-key perturbation, display rule, query lattice); pure.
+//! - [`demo`]: the seeded generator of the synthetic demo data set.
+//! - [`keys`]: loading (or, for the embedded default, creating) the disclosure secrets.
+//! - [`error`], [`metrics`], [`telemetry`], [`db`]: the cross-cutting pieces.
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod dimensions;
+pub mod disclosure;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod keys;
+pub mod metrics;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,139 @@
+//! `Application::build` connects, migrates and binds the listener first (so tests can use port 0
+//! and read the real address); `run_until_stopped` serves until SIGTERM or Ctrl-C, then lets open
+//! requests finish within the grace period.
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::graphql::{ApiContext, build_schema};
+use crate::http::{AppState, router};
+use crate::metrics::Metrics;
+use crate::{db, demo, keys};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("{0}")]
+    Keys(#[from] keys::KeyLoadError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    grace: Duration,
+}
+
+impl Application {
+    pub async fn build(cfg: ServeConfig) -> Result<Self, StartupError> {
+        let metrics = Metrics::new();
+        let db = db::connect(cfg.database.url(), &metrics).await?;
+        db::migrate(&db).await?;
+        if cfg.database.is_embedded_default() {
+            // The embedded default fills itself with synthetic demo data, so a newcomer sees numbers.
+            let keys = keys::load(&cfg.keys, true)?;
+            let k1 = keys.k1.as_ref().ok_or(keys::KeyLoadError::Missing("K1"))?;
+            let written = demo::seed(&db, k1, &demo::DemoParams::default()).await?;
+            if written > 0 {
+                tracing::info!(
+                    cells = written,
+                    "filled the embedded database with the SYNTHETIC demo data set"
+                );
+            }
+        }
+        Self::with_database(cfg, db, metrics).await
+    }
+
+    /// Builds on an existing connection (tests prepare the database themselves).
+    pub async fn with_database(
+        cfg: ServeConfig,
+        db: DatabaseConnection,
+        metrics: Metrics,
+    ) -> Result<Self, StartupError> {
+        let schema = build_schema(ApiContext {
+            db: db.clone(),
+            max_page_size: cfg.max_page_size,
+        });
+        let listener =
+            TcpListener::bind(cfg.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: cfg.listen,
+                    source,
+                })?;
+        Ok(Self {
+            listener,
+            state: AppState {
+                schema,
+                db,
+                metrics,
+            },
+            grace: Duration::from_secs(cfg.shutdown_grace_seconds),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let addr = self.local_addr().map_err(StartupError::Serve)?;
+        tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
+        let grace = self.grace;
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                tracing::info!(
+                    grace_seconds = grace.as_secs(),
+                    "shutting down: finishing open requests"
+                );
+                // A stuck request must not hold the process forever.
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    tracing::warn!("grace period over: exiting with requests still open");
+                    std::process::exit(0);
+                });
+            })
+            .await
+            .map_err(StartupError::Serve)
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

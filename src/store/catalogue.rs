@@ -1,0 +1,113 @@
+//! Sources, releases, agencies and published figures.
+use entity::{agency, published_figure, release, source};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+pub async fn sources(
+    db: &impl ConnectionTrait,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<source::Model>, u64), DbErr> {
+    super::page(
+        db,
+        source::Entity::find().order_by_asc(source::Column::Id),
+        offset,
+        limit,
+    )
+    .await
+}
+
+pub async fn source_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<source::Model>, DbErr> {
+    source::Entity::find()
+        .filter(source::Column::Code.eq(code))
+        .one(db)
+        .await
+}
+
+/// Published releases, newest first (drafts are never listed).
+pub async fn published_releases(db: &impl ConnectionTrait) -> Result<Vec<release::Model>, DbErr> {
+    release::Entity::find()
+        .filter(release::Column::PublishedAt.is_not_null())
+        .order_by_desc(release::Column::Id)
+        .all(db)
+        .await
+}
+
+pub async fn release_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<release::Model>, DbErr> {
+    release::Entity::find()
+        .filter(release::Column::Code.eq(code))
+        .filter(release::Column::PublishedAt.is_not_null())
+        .one(db)
+        .await
+}
+
+pub async fn current_release(db: &impl ConnectionTrait) -> Result<Option<release::Model>, DbErr> {
+    release::Entity::find()
+        .filter(release::Column::PublishedAt.is_not_null())
+        .order_by_desc(release::Column::Id)
+        .one(db)
+        .await
+}
+
+pub async fn agency_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<agency::Model>, DbErr> {
+    agency::Entity::find()
+        .filter(agency::Column::Code.eq(code))
+        .one(db)
+        .await
+}
+
+pub async fn agencies(
+    db: &impl ConnectionTrait,
+    kind: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<agency::Model>, u64), DbErr> {
+    let mut q = agency::Entity::find().order_by_asc(agency::Column::Code);
+    if let Some(kind) = kind {
+        q = q.filter(agency::Column::Kind.eq(kind));
+    }
+    super::page(db, q, offset, limit).await
+}
+
+#[derive(Debug, Default)]
+pub struct FigureFilter {
+    pub year: Option<i32>,
+    pub metric: Option<String>,
+    pub scope: Option<String>,
+}
+
+pub async fn published_figures(
+    db: &impl ConnectionTrait,
+    f: &FigureFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<published_figure::Model>, u64), DbErr> {
+    let mut q = published_figure::Entity::find()
+        .order_by_asc(published_figure::Column::Year)
+        .order_by_asc(published_figure::Column::Id);
+    if let Some(y) = f.year {
+        q = q.filter(published_figure::Column::Year.eq(y));
+    }
+    if let Some(m) = &f.metric {
+        q = q.filter(published_figure::Column::Metric.eq(m.as_str()));
+    }
+    if let Some(s) = &f.scope {
+        q = q.filter(published_figure::Column::Scope.eq(s.as_str()));
+    }
+    super::page(db, q, offset, limit).await
+}
+
+pub async fn published_figure_by_id(
+    db: &impl ConnectionTrait,
+    id: i32,
+) -> Result<Option<published_figure::Model>, DbErr> {
+    published_figure::Entity::find_by_id(id).one(db).await
+}

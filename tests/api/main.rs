@@ -1,0 +1,14 @@
+//! The integration test binary: every test starts the real server on port 0 over a fresh database
+//! (a temporary SQLite file, or a fresh PostgreSQL schema when CTIP_TEST_DATABASE_URL is set).
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on what it does not expect"
+)]
+
+mod helpers;
+
+mod campaigns;
+mod contract;
+mod http;
+mod queries_per_request;
+mod regions;
