@@ -4,13 +4,7 @@
 use crate::disclosure::UnitType;
 
 /// A category dimension of the finest cell (period and region are the other two).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Category {
-    Sex,
-    AgeGroup,
-    ExploitationForm,
-    Destination,
-}
+pub use crate::disclosure::CategoryDim as Category;
 
 pub const SEXES: [&str; 3] = ["FEMALE", "MALE", "UNKNOWN"];
 pub const AGE_GROUPS: [&str; 4] = ["UNDER_16", "AGE_16_17", "ADULT", "UNKNOWN"];

@@ -23,5 +23,6 @@ pub mod http;
 pub mod keys;
 pub mod metrics;
 pub mod startup;
+pub mod statistics;
 pub mod store;
 pub mod telemetry;

@@ -10,7 +10,11 @@ use tokio::net::TcpListener;
 use crate::config::ServeConfig;
 use crate::graphql::{ApiContext, build_schema};
 use crate::http::{AppState, router};
+use std::sync::Arc;
+
+use crate::disclosure::DisplayPolicy;
 use crate::metrics::Metrics;
+use crate::statistics::Disclosure;
 use crate::{db, demo, keys};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +30,8 @@ pub enum StartupError {
     },
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 pub struct Application {
@@ -37,11 +43,11 @@ pub struct Application {
 impl Application {
     pub async fn build(cfg: ServeConfig) -> Result<Self, StartupError> {
         let metrics = Metrics::new();
+        let keys = keys::load(&cfg.keys, cfg.database.is_embedded_default())?;
         let db = db::connect(cfg.database.url(), &metrics).await?;
         db::migrate(&db).await?;
         if cfg.database.is_embedded_default() {
             // The embedded default fills itself with synthetic demo data, so a newcomer sees numbers.
-            let keys = keys::load(&cfg.keys, true)?;
             let k1 = keys.k1.as_ref().ok_or(keys::KeyLoadError::Missing("K1"))?;
             let written = demo::seed(&db, k1, &demo::DemoParams::default()).await?;
             if written > 0 {
@@ -51,19 +57,27 @@ impl Application {
                 );
             }
         }
-        Self::with_database(cfg, db, metrics).await
+        Self::with_database(cfg, db, metrics, keys).await
     }
 
-    /// Builds on an existing connection (tests prepare the database themselves).
+    /// Builds on an existing connection (tests prepare the database themselves). Serving needs
+    /// K2 only: K1 may live elsewhere, where counts are written.
     pub async fn with_database(
         cfg: ServeConfig,
         db: DatabaseConnection,
         metrics: Metrics,
+        keys: keys::KeySet,
     ) -> Result<Self, StartupError> {
-        let schema = build_schema(ApiContext {
+        let k2 = keys.k2.ok_or(keys::KeyLoadError::Missing("K2"))?;
+        let policy = DisplayPolicy::new(cfg.disclosure_threshold)
+            .map_err(|e| StartupError::Config(e.to_string()))?;
+        let disclosure = Arc::new(Disclosure { k2, policy });
+        let api = ApiContext {
             db: db.clone(),
             max_page_size: cfg.max_page_size,
-        });
+            disclosure: disclosure.clone(),
+        };
+        let schema = build_schema(api);
         let listener =
             TcpListener::bind(cfg.listen)
                 .await
@@ -77,6 +91,7 @@ impl Application {
                 schema,
                 db,
                 metrics,
+                disclosure,
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

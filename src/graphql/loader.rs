@@ -13,16 +13,22 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use crate::dimensions::MetricKind;
+use crate::disclosure::Protected;
+use crate::statistics::Disclosure;
+use crate::store::statistics::{GroupQuery, group_sums};
+
 pub type Loaders = DataLoader<DbLoader>;
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 
 pub struct DbLoader {
     db: DatabaseConnection,
+    disclosure: Arc<Disclosure>,
 }
 
 /// A new per-request loader (its cache lives as long as the request).
-pub fn new_loaders(db: DatabaseConnection) -> Loaders {
-    DataLoader::new(DbLoader { db }, tokio::spawn)
+pub fn new_loaders(db: DatabaseConnection, disclosure: Arc<Disclosure>) -> Loaders {
+    DataLoader::new(DbLoader { db, disclosure }, tokio::spawn)
 }
 
 macro_rules! key {
@@ -271,5 +277,72 @@ impl Loader<CampaignTreeOf> for DbLoader {
             .iter()
             .map(|k| (*k, crate::store::campaign::descendants(&links, k.0)))
             .collect())
+    }
+}
+
+/// The part of a [`CaseTotalOf`] key shared by one `GROUP BY`: level, metric, boundaries, months.
+type TotalsQuery = (&'static str, MetricKind, &'static str, Option<(i32, i32)>);
+
+/// `Region.caseTotal`: the total of one metric for one region node in one period (or all),
+/// protected like every other node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CaseTotalOf {
+    pub region_id: i32,
+    pub level: &'static str,
+    pub metric: MetricKind,
+    pub boundaries: &'static str,
+    /// First and last month, or every month.
+    pub months: Option<(i32, i32)>,
+}
+
+impl Loader<CaseTotalOf> for DbLoader {
+    type Value = Protected;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[CaseTotalOf]) -> LoadResult<CaseTotalOf, Self::Value> {
+        let Some(release) = crate::store::catalogue::current_release(&self.db).await? else {
+            return Ok(HashMap::new());
+        };
+        // One GROUP BY per (level, metric, boundaries, period) asked for: one for a whole map.
+        let mut groups: HashMap<TotalsQuery, Vec<i32>> = HashMap::new();
+        for k in keys {
+            groups
+                .entry((k.level, k.metric, k.boundaries, k.months))
+                .or_default()
+                .push(k.region_id);
+        }
+        let mut out = HashMap::new();
+        for ((level, metric, boundaries, months), ids) in groups {
+            let query = GroupQuery {
+                metric: metric.as_str(),
+                release_id: release.id,
+                boundaries,
+                region_filter: None,
+                months,
+                category_filters: Vec::new(),
+                group_region_level: Some(level),
+                group_region_only: Some(ids.clone()),
+                group_period: None,
+                group_categories: Vec::new(),
+            };
+            let sums = group_sums(&self.db, &query).await?;
+            for id in ids {
+                let (n, key_sum) = sums
+                    .iter()
+                    .find(|s| s.region_id == Some(id))
+                    .map(|s| (s.n, s.key_sum))
+                    .unwrap_or((0, 0));
+                out.insert(
+                    CaseTotalOf {
+                        region_id: id,
+                        level,
+                        metric,
+                        boundaries,
+                        months,
+                    },
+                    self.disclosure.protect(n, key_sum),
+                );
+            }
+        }
+        Ok(out)
     }
 }

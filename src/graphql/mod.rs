@@ -10,15 +10,22 @@ pub mod pagination;
 pub mod region;
 pub mod scalars;
 pub mod source;
+pub mod statistics;
 
 use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
+
+use crate::statistics::Disclosure;
 
 /// What resolvers need from the application (schema data).
 #[derive(Clone)]
 pub struct ApiContext {
     pub db: DatabaseConnection,
     pub max_page_size: u32,
+    /// K2 and the display rule: everything needed to protect a count, nothing to undo it.
+    pub disclosure: Arc<Disclosure>,
 }
 
 /// The query root: every public read of the API.
@@ -29,6 +36,7 @@ pub struct QueryRoot(
     agency::AgencyQuery,
     campaign::CampaignQuery,
     source::CatalogueQuery,
+    statistics::StatisticsQuery,
     node::NodeQuery,
 );
 

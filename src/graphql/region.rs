@@ -6,11 +6,16 @@ use entity::{region, region_population, source};
 use super::ApiContext;
 use super::ids::global_id;
 use super::lang::{Language, pick};
-use super::loader::{ChildrenOf, Loaders, PopulationsOf, PredecessorsOf, RegionId, SourceId};
+use super::loader::{
+    CaseTotalOf, ChildrenOf, Loaders, PopulationsOf, PredecessorsOf, RegionId, SourceId,
+};
 use super::pagination::{Page, connection, page_args};
 use super::scalars::{Date, date};
 use super::source::Source;
+use super::statistics::{Boundaries, Metric, StatisticValue};
+use crate::dimensions::MetricKind;
 use crate::error::AppError;
+use crate::statistics::PeriodSpec;
 use crate::store;
 
 /// The level of a region in the tree.
@@ -250,6 +255,62 @@ impl Region {
             .map_err(AppError::from)?
             .unwrap_or_default();
         Ok(all.into_iter().map(Population::from).collect())
+    }
+    /// The protected total of one metric for this region in one period (all periods when not
+    /// given). Batched: a whole map of regions costs one SQL statement.
+    async fn case_total(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What is counted.")] metric: Metric,
+        #[graphql(
+            desc = "An aligned period: `2024`, `2024-Q3` or `2024-07`; all periods when not given."
+        )]
+        period: Option<String>,
+        #[graphql(desc = "AS_RECORDED (default) or V2025.")] boundaries: Option<Boundaries>,
+    ) -> Result<StatisticValue> {
+        let period = period
+            .as_deref()
+            .map(PeriodSpec::parse)
+            .transpose()
+            .map_err(AppError::BadUserInput)?;
+        let metric_kind = MetricKind::parse(metric.as_db())
+            .ok_or_else(|| AppError::Internal("metric mapping".to_owned()))?;
+        let key = CaseTotalOf {
+            region_id: self.0.id,
+            level: crate::statistics::db_level(&self.0.level),
+            metric: metric_kind,
+            boundaries: match boundaries.unwrap_or_default() {
+                Boundaries::AsRecorded => "AS_RECORDED",
+                Boundaries::V2025 => "V2025",
+            },
+            months: period.map(PeriodSpec::months),
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        let protected = loaders
+            .load_one(key)
+            .await
+            .map_err(AppError::from)?
+            .ok_or_else(|| AppError::NotFound("no release has been published yet".to_owned()))?;
+        let rate = match (protected.value, period) {
+            (Some(v), Some(p)) => {
+                let pops = loaders
+                    .load_one(PopulationsOf(self.0.id))
+                    .await
+                    .map_err(AppError::from)?
+                    .unwrap_or_default();
+                nearest_population(&pops, Some(p.year()))
+                    .filter(|pop| pop.population > 0)
+                    .map(|pop| crate::statistics::Rate {
+                        per_100k: v as f64 * 100_000.0 / pop.population as f64,
+                        population_year: pop.year,
+                    })
+            }
+            _ => None,
+        };
+        Ok(StatisticValue::from(&crate::statistics::StatValue {
+            protected,
+            rate,
+        }))
     }
     /// Notes on the unit (e.g. a change of status).
     async fn notes(&self) -> Option<&str> {

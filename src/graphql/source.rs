@@ -185,6 +185,15 @@ impl Dataset {
             None => "ctip-api (no release published yet).".to_owned(),
         })
     }
+    /// How the case statistics are protected and how to read them: method, threshold,
+    /// perturbation table, age rule, metrics and labels.
+    async fn methodology(&self, ctx: &Context<'_>) -> Result<super::statistics::Methodology> {
+        let api = ctx.data::<ApiContext>()?;
+        Ok(super::statistics::Methodology {
+            threshold: api.disclosure.policy.threshold,
+            suppressed_display: api.disclosure.policy.suppressed_display(),
+        })
+    }
     /// The release public queries read by default (the latest published).
     async fn current_release(&self, ctx: &Context<'_>) -> Result<Option<Release>> {
         let api = ctx.data::<ApiContext>()?;

@@ -305,7 +305,7 @@ async fn execute(
 }
 
 fn prepare(state: &AppState, req: Request, lang: Option<Language>) -> Request {
-    let mut req = req.data(new_loaders(state.db.clone()));
+    let mut req = req.data(new_loaders(state.db.clone(), state.disclosure.clone()));
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
     }

@@ -15,8 +15,11 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
 use crate::graphql::AppSchema;
 use crate::metrics::Metrics;
+use crate::statistics::Disclosure;
 
 /// Everything a handler may need.
 #[derive(Clone)]
@@ -24,6 +27,7 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: DatabaseConnection,
     pub metrics: Metrics,
+    pub disclosure: Arc<Disclosure>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

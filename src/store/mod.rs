@@ -25,3 +25,4 @@ where
     };
     Ok((rows, total))
 }
+pub mod statistics;

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ctip_api::config::ServeConfig;
 use ctip_api::disclosure::Keys;
+use ctip_api::keys::KeySet;
 use ctip_api::metrics::Metrics;
 use ctip_api::startup::Application;
 use ctip_api::{db, demo};
@@ -90,7 +91,11 @@ impl TestApp {
             .expect("seed demo data");
         let mut cfg = ServeConfig::for_database(&url);
         configure(&mut cfg);
-        let app = Application::with_database(cfg, conn.clone(), metrics)
+        let keys = KeySet {
+            k1: None,
+            k2: Some(Keys::test_keys().k2),
+        };
+        let app = Application::with_database(cfg, conn.clone(), metrics, keys)
             .await
             .expect("build app");
         let addr = app.local_addr().expect("addr");

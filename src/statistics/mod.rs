@@ -1,0 +1,432 @@
+//! Anonymized case statistics: turns a request into one checked `GROUP BY` (disclosure.md §4),
+//! lists every category (zeros too), and passes every node, the total included, through the
+//! disclosure module before anything leaves. No GraphQL types here: the `graphql` and `http`
+//! layers map [`StatsResult`] into their own shapes, so GraphQL and CSV serve the same numbers.
+pub mod period;
+
+use std::collections::HashMap;
+
+use entity::{region, region_population, release};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::dimensions::{self, Category, MetricKind};
+use crate::disclosure::{
+    DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, Secret, check_grain, protect,
+};
+use crate::error::AppError;
+use crate::store::statistics::{self as sql, GroupQuery, NodeSums, PeriodGroup};
+pub use period::PeriodSpec;
+
+/// The serving half of the disclosure configuration.
+pub struct Disclosure {
+    pub k2: Secret,
+    pub policy: DisplayPolicy,
+}
+
+impl Disclosure {
+    pub fn protect(&self, n: i64, key_sum: i64) -> Protected {
+        protect(&self.k2, n, key_sum, &self.policy)
+    }
+}
+
+/// How old provinces are expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Boundaries {
+    /// Each count on the unit it was recorded in.
+    AsRecorded,
+    /// Counts of the 63 pre-2025 provinces re-expressed on the 34 units of 2025.
+    V2025,
+}
+
+impl Boundaries {
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Boundaries::AsRecorded => "AS_RECORDED",
+            Boundaries::V2025 => "V2025",
+        }
+    }
+}
+
+/// A dimension a result can be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dimension {
+    Region,
+    Period,
+    Category(Category),
+}
+
+/// Identifies a node of a grouped result: region, year, quarter or month, category values.
+type NodeKey = (Option<i32>, Option<i32>, Option<i32>, Vec<String>);
+
+/// First month of the 34-unit set, numbered `year * 12 + month - 1`.
+const MONTH_2025_07: i32 = 2025 * 12 + 6;
+/// Most rows one result may hold; past it the request is refused with advice to narrow it.
+pub const MAX_ROWS: usize = 20_000;
+
+/// A statistics request with its codes resolved.
+#[derive(Debug, Clone)]
+pub struct StatsRequest {
+    pub metric: MetricKind,
+    pub region: Option<region::Model>,
+    pub period: Option<PeriodSpec>,
+    pub filters: Vec<(Category, &'static str)>,
+    pub group_by: Vec<Dimension>,
+    /// `COUNTRY`, `SOCIO_ECONOMIC_REGION` or `PROVINCE`.
+    pub region_level: &'static str,
+    pub granularity: PeriodGrain,
+    pub boundaries: Boundaries,
+    pub release: release::Model,
+}
+
+/// A population used for a rate, and its year (the nearest known when the wanted one is missing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_100k: f64,
+    pub population_year: i32,
+}
+
+/// One protected value and its rate.
+#[derive(Debug, Clone)]
+pub struct StatValue {
+    pub protected: Protected,
+    pub rate: Option<Rate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatRow {
+    pub region: Option<region::Model>,
+    pub period: Option<PeriodSpec>,
+    /// Sex, age group, exploitation form, destination: set for the grouped ones.
+    pub categories: [Option<&'static str>; 4],
+    pub value: StatValue,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatsResult {
+    pub metric: MetricKind,
+    pub rows: Vec<StatRow>,
+    pub total: StatValue,
+    pub release: release::Model,
+}
+
+fn level_grain(level: &str) -> RegionGrain {
+    match level {
+        "COUNTRY" => RegionGrain::Country,
+        "SOCIO_ECONOMIC_REGION" => RegionGrain::SocioEconomicRegion,
+        _ => RegionGrain::Province,
+    }
+}
+
+fn slot(c: Category) -> usize {
+    match c {
+        Category::Sex => 0,
+        Category::AgeGroup => 1,
+        Category::ExploitationForm => 2,
+        Category::Destination => 3,
+    }
+}
+
+/// Validates a value of a category dimension, returning the stored form.
+pub fn category_value(c: Category, v: &str) -> Result<&'static str, AppError> {
+    dimensions::values(c)
+        .iter()
+        .copied()
+        .find(|x| *x == v)
+        .ok_or_else(|| {
+            AppError::BadUserInput(format!(
+                "\"{v}\" is not a {}; use one of {}",
+                c.phrase(),
+                dimensions::values(c).join(", ")
+            ))
+        })
+}
+
+/// The months a request covers when it has no period filter: the release's coverage of the metric.
+fn months_of(req: &StatsRequest, coverage: Option<(i32, i32)>) -> Option<(i32, i32)> {
+    req.period.map(PeriodSpec::months).or(coverage)
+}
+
+/// Checks the request against the metric's dimensions and the lattice; builds its `GROUP BY`.
+pub fn plan(req: &StatsRequest, months: Option<(i32, i32)>) -> Result<GroupQuery, AppError> {
+    let supported = req.metric.categories();
+    let used_categories: Vec<Category> = req
+        .filters
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(req.group_by.iter().filter_map(|d| {
+            if let Dimension::Category(c) = d {
+                Some(*c)
+            } else {
+                None
+            }
+        }))
+        .collect();
+    if let Some(c) = used_categories.iter().find(|c| !supported.contains(c)) {
+        let names: Vec<&str> = supported.iter().map(|c| c.phrase()).collect();
+        return Err(AppError::BadUserInput(format!(
+            "{} is not broken down by {}; it supports: {}",
+            req.metric.as_str(),
+            c.phrase(),
+            if names.is_empty() {
+                "no category".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )));
+    }
+    let group_region = req.group_by.contains(&Dimension::Region);
+    let group_period = req.group_by.contains(&Dimension::Period);
+    if let Some(r) = &req.region
+        && req.boundaries == Boundaries::V2025
+        && r.level == "PROVINCE"
+        && r.successor_id.is_some()
+    {
+        return Err(AppError::BadUserInput(format!(
+            "{} is a unit of before July 2025; with boundaries V2025, filter on the 2025 unit it went into (see its `successor`), or use boundaries AS_RECORDED",
+            r.code
+        )));
+    }
+    // The finest region node the request serves or filters on.
+    let mut region_grain = req
+        .region
+        .as_ref()
+        .map(|r| level_grain(&r.level))
+        .unwrap_or(RegionGrain::Country);
+    if group_region {
+        region_grain = region_grain.max(level_grain(req.region_level));
+    }
+    // A 2025 province made of two regions' provinces is served as a node of its own at the region
+    // level, and V2025 regions differ from recorded ones by whole provinces: with either in play, a
+    // "region" node can be a province, so the province rule applies (see the derivability tests).
+    let reaches_2025_units =
+        req.boundaries == Boundaries::V2025 || months.is_none_or(|(_, to)| to >= MONTH_2025_07);
+    if region_grain == RegionGrain::SocioEconomicRegion && reaches_2025_units {
+        region_grain = RegionGrain::Province;
+    }
+    let mut period_grain = req
+        .period
+        .map(PeriodSpec::grain)
+        .unwrap_or(PeriodGrain::Year);
+    if group_period {
+        period_grain = period_grain.max(req.granularity);
+    }
+    let grain = Grain::new(region_grain, period_grain, used_categories.iter().copied());
+    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message))?;
+
+    Ok(GroupQuery {
+        metric: req.metric.as_str(),
+        release_id: req.release.id,
+        boundaries: req.boundaries.as_db(),
+        region_filter: req.region.as_ref().map(|r| (db_level(&r.level), r.id)),
+        months: req.period.map(PeriodSpec::months),
+        category_filters: req.filters.clone(),
+        group_region_level: group_region.then_some(req.region_level),
+        group_region_only: None,
+        group_period: group_period.then_some(match req.granularity {
+            PeriodGrain::Year => PeriodGroup::Year,
+            PeriodGrain::Quarter => PeriodGroup::Quarter,
+            PeriodGrain::Month => PeriodGroup::Month,
+        }),
+        group_categories: req
+            .group_by
+            .iter()
+            .filter_map(|d| {
+                if let Dimension::Category(c) = d {
+                    Some(*c)
+                } else {
+                    None
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The static form of a stored level name.
+pub fn db_level(level: &str) -> &'static str {
+    match level {
+        "COUNTRY" => "COUNTRY",
+        "SOCIO_ECONOMIC_REGION" => "SOCIO_ECONOMIC_REGION",
+        _ => "PROVINCE",
+    }
+}
+
+/// Runs a request: one `GROUP BY`, every category listed, every node protected.
+pub async fn run(
+    db: &impl ConnectionTrait,
+    disclosure: &Disclosure,
+    req: &StatsRequest,
+) -> Result<StatsResult, AppError> {
+    let needs_coverage = req.period.is_none();
+    let coverage = if needs_coverage {
+        sql::coverage(db, req.metric.as_str(), req.release.id).await?
+    } else {
+        None
+    };
+    let months = months_of(req, coverage);
+    let query = plan(req, months)?;
+    let sums = sql::group_sums(db, &query).await?;
+
+    // The keys of every row, zeros included: the presence of a row tells nothing.
+    let regions: Vec<Option<region::Model>> = match query.group_region_level {
+        Some(level) => {
+            let Some(m) = months else {
+                return Ok(empty(req, disclosure));
+            };
+            let mut nodes =
+                sql::region_nodes(db, req.boundaries.as_db(), level, m, query.region_filter)
+                    .await?;
+            nodes.sort_by(|a, b| a.code.cmp(&b.code));
+            nodes.into_iter().map(Some).collect()
+        }
+        None => vec![None],
+    };
+    let periods: Vec<Option<PeriodSpec>> = match query.group_period {
+        Some(_) => match months {
+            Some(m) => PeriodSpec::all_within(req.granularity, m)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => Vec::new(),
+        },
+        None => vec![None],
+    };
+    let mut category_values: Vec<Vec<&'static str>> = vec![Vec::new()];
+    for c in &query.group_categories {
+        category_values = category_values
+            .into_iter()
+            .flat_map(|prefix| {
+                dimensions::values(*c)
+                    .iter()
+                    .map(move |v| [prefix.clone(), vec![*v]].concat())
+            })
+            .collect();
+    }
+    let count = regions.len() * periods.len() * category_values.len();
+    if count > MAX_ROWS {
+        return Err(AppError::BadUserInput(format!(
+            "this request would list {count} rows, more than the {MAX_ROWS} one answer may hold; filter on a region or a period, or group by fewer dimensions"
+        )));
+    }
+
+    let by_key: HashMap<NodeKey, &NodeSums> = sums
+        .iter()
+        .map(|s| ((s.region_id, s.year, s.sub_period, s.categories.clone()), s))
+        .collect();
+    let populations = populations(db, &regions, req).await?;
+    let fixed_region = req.region.clone().map(|r| r.id);
+    let mut rows = Vec::with_capacity(count);
+    for region in &regions {
+        for period in &periods {
+            for cats in &category_values {
+                let (year, sub) = match period {
+                    Some(PeriodSpec::Year(y)) => (Some(*y), None),
+                    Some(PeriodSpec::Quarter(y, q)) => (Some(*y), Some(*q as i32)),
+                    Some(PeriodSpec::Month(y, m)) => (Some(*y), Some(*m as i32)),
+                    None => (None, None),
+                };
+                let key = (
+                    region.as_ref().map(|r| r.id),
+                    year,
+                    sub,
+                    cats.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+                );
+                let (n, key_sum) = by_key.get(&key).map(|s| (s.n, s.key_sum)).unwrap_or((0, 0));
+                let protected = disclosure.protect(n, key_sum);
+                let rate_region = region.as_ref().map(|r| r.id).or(fixed_region);
+                let rate_year = period
+                    .map(PeriodSpec::year)
+                    .or(req.period.map(PeriodSpec::year));
+                let rate = rate_for(&protected, rate_region, rate_year, &populations);
+                let mut categories = [None; 4];
+                for (c, v) in query.group_categories.iter().zip(cats) {
+                    categories[slot(*c)] = Some(*v);
+                }
+                rows.push(StatRow {
+                    region: region.clone(),
+                    period: *period,
+                    categories,
+                    value: StatValue { protected, rate },
+                });
+            }
+        }
+    }
+    // The total is a node of its own: the same cells, summed, protected independently.
+    let (n, key_sum) = sums.iter().fold((0i64, 0i64), |(n, k), s| {
+        (n + s.n, k.wrapping_add(s.key_sum))
+    });
+    let protected = disclosure.protect(n, key_sum);
+    let total_region = fixed_region.or(populations.country_id);
+    let rate = rate_for(
+        &protected,
+        total_region,
+        req.period.map(PeriodSpec::year),
+        &populations,
+    );
+    Ok(StatsResult {
+        metric: req.metric,
+        rows,
+        total: StatValue { protected, rate },
+        release: req.release.clone(),
+    })
+}
+
+fn empty(req: &StatsRequest, disclosure: &Disclosure) -> StatsResult {
+    StatsResult {
+        metric: req.metric,
+        rows: Vec::new(),
+        total: StatValue {
+            protected: disclosure.protect(0, 0),
+            rate: None,
+        },
+        release: req.release.clone(),
+    }
+}
+
+struct Populations {
+    by_region: HashMap<i32, Vec<region_population::Model>>,
+    country_id: Option<i32>,
+}
+
+async fn populations(
+    db: &impl ConnectionTrait,
+    regions: &[Option<region::Model>],
+    req: &StatsRequest,
+) -> Result<Populations, AppError> {
+    let country = region::Entity::find()
+        .filter(region::Column::Code.eq("VN"))
+        .one(db)
+        .await?
+        .map(|r| r.id);
+    let mut ids: Vec<i32> = regions.iter().flatten().map(|r| r.id).collect();
+    ids.extend(req.region.as_ref().map(|r| r.id));
+    ids.extend(country);
+    let mut by_region: HashMap<i32, Vec<region_population::Model>> = HashMap::new();
+    for p in region_population::Entity::find()
+        .filter(region_population::Column::RegionId.is_in(ids))
+        .all(db)
+        .await?
+    {
+        by_region.entry(p.region_id).or_default().push(p);
+    }
+    Ok(Populations {
+        by_region,
+        country_id: country,
+    })
+}
+
+/// A rate per 100,000 from the protected value (never the true count) and the population of the
+/// year, or of the nearest known year. None when the value is suppressed or nothing is known.
+fn rate_for(
+    p: &Protected,
+    region: Option<i32>,
+    year: Option<i32>,
+    pops: &Populations,
+) -> Option<Rate> {
+    let value = p.value?;
+    let all = pops.by_region.get(&region?)?;
+    let pop = crate::graphql::region::nearest_population(all, Some(year?))?;
+    (pop.population > 0).then(|| Rate {
+        per_100k: value as f64 * 100_000.0 / pop.population as f64,
+        population_year: pop.year,
+    })
+}

@@ -1,0 +1,262 @@
+//! The statistics queries: one `GROUP BY` over the finest cells computing `SUM(n)` and
+//! `SUM(key_sum)` per node (disclosure.md §2), and the reference lists that make every
+//! category appear in a result. Raw sums never leave the crate: `statistics` protects them.
+use entity::{case_count, region, region_ancestor};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+
+use crate::dimensions::Category;
+
+/// Period grouping of the SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodGroup {
+    Year,
+    Quarter,
+    Month,
+}
+
+/// One `GROUP BY` request, already checked against the lattice.
+#[derive(Debug, Clone)]
+pub struct GroupQuery {
+    pub metric: &'static str,
+    pub release_id: i32,
+    /// `AS_RECORDED` or `V2025`.
+    pub boundaries: &'static str,
+    /// Only cells of provinces counting toward this node (level, region id).
+    pub region_filter: Option<(&'static str, i32)>,
+    /// Only cells of these months: (first, last) as `year * 12 + month - 1`.
+    pub months: Option<(i32, i32)>,
+    /// Equality filters on category dimensions.
+    pub category_filters: Vec<(Category, &'static str)>,
+    /// Group by the node of this level.
+    pub group_region_level: Option<&'static str>,
+    /// Only these nodes of the grouping level (a batch of `Region.caseTotal`).
+    pub group_region_only: Option<Vec<i32>>,
+    pub group_period: Option<PeriodGroup>,
+    pub group_categories: Vec<Category>,
+}
+
+/// The sums of one node: only ever handed to the disclosure module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSums {
+    pub region_id: Option<i32>,
+    pub year: Option<i32>,
+    /// Quarter (1–4) or month (1–12), by the period grouping.
+    pub sub_period: Option<i32>,
+    pub categories: Vec<String>,
+    pub n: i64,
+    pub key_sum: i64,
+}
+
+pub fn column(c: Category) -> case_count::Column {
+    match c {
+        Category::Sex => case_count::Column::Sex,
+        Category::AgeGroup => case_count::Column::AgeGroup,
+        Category::ExploitationForm => case_count::Column::ExploitationForm,
+        Category::Destination => case_count::Column::Destination,
+    }
+}
+
+/// Cells in the release: first published in it or before, not replaced by it.
+fn in_release(q: &mut SelectStatement, table: &str, release_id: i32) {
+    let col = |c: &str| Expr::col((Alias::new(table), Alias::new(c)));
+    q.and_where(col("release_from").lte(release_id)).and_where(
+        col("release_to")
+            .is_null()
+            .or(col("release_to").gt(release_id)),
+    );
+}
+
+fn build(g: &GroupQuery) -> SelectStatement {
+    let c = |name: &str| Expr::col((Alias::new("c"), Alias::new(name)));
+    let mut q = Query::select();
+    q.from_as(case_count::Entity, Alias::new("c"));
+    if let Some(level) = g.group_region_level {
+        q.join_as(
+            JoinType::InnerJoin,
+            region_ancestor::Entity,
+            Alias::new("g"),
+            Expr::col((Alias::new("g"), Alias::new("province_id")))
+                .equals((Alias::new("c"), Alias::new("region_id")))
+                .and(Expr::col((Alias::new("g"), Alias::new("boundaries"))).eq(g.boundaries))
+                .and(Expr::col((Alias::new("g"), Alias::new("level"))).eq(level)),
+        );
+        if let Some(only) = &g.group_region_only {
+            q.and_where(
+                Expr::col((Alias::new("g"), Alias::new("ancestor_id"))).is_in(only.iter().copied()),
+            );
+        }
+        q.expr_as(
+            Expr::col((Alias::new("g"), Alias::new("ancestor_id"))),
+            Alias::new("node_region"),
+        );
+        q.add_group_by([Expr::col((Alias::new("g"), Alias::new("ancestor_id")))]);
+    }
+    if let Some((level, id)) = g.region_filter {
+        q.join_as(
+            JoinType::InnerJoin,
+            region_ancestor::Entity,
+            Alias::new("f"),
+            Expr::col((Alias::new("f"), Alias::new("province_id")))
+                .equals((Alias::new("c"), Alias::new("region_id")))
+                .and(Expr::col((Alias::new("f"), Alias::new("boundaries"))).eq(g.boundaries))
+                .and(Expr::col((Alias::new("f"), Alias::new("level"))).eq(level))
+                .and(Expr::col((Alias::new("f"), Alias::new("ancestor_id"))).eq(id)),
+        );
+    }
+    q.and_where(c("metric").eq(g.metric));
+    in_release(&mut q, "c", g.release_id);
+    if let Some((from, to)) = g.months {
+        let (fy, ty) = (from.div_euclid(12), to.div_euclid(12));
+        // Periods are aligned (a month, a quarter or a year), so they never cross a year boundary.
+        q.and_where(c("year").gte(fy)).and_where(c("year").lte(ty));
+        if fy == ty {
+            q.and_where(c("month").gte(from.rem_euclid(12) + 1))
+                .and_where(c("month").lte(to.rem_euclid(12) + 1));
+        }
+    }
+    for (cat, value) in &g.category_filters {
+        q.and_where(Expr::col((Alias::new("c"), column(*cat))).eq(*value));
+    }
+    if let Some(p) = g.group_period {
+        q.expr_as(c("year"), Alias::new("node_year"));
+        q.add_group_by([c("year")]);
+        match p {
+            PeriodGroup::Year => {}
+            PeriodGroup::Quarter => {
+                // Integer division on both SQLite and PostgreSQL.
+                let quarter = c("month").add(2).div(3);
+                q.expr_as(quarter.clone(), Alias::new("node_sub"));
+                q.add_group_by([quarter]);
+            }
+            PeriodGroup::Month => {
+                q.expr_as(c("month"), Alias::new("node_sub"));
+                q.add_group_by([c("month")]);
+            }
+        }
+    }
+    for (i, cat) in g.group_categories.iter().enumerate() {
+        let col = Expr::col((Alias::new("c"), column(*cat)));
+        q.expr_as(col.clone(), Alias::new(format!("node_cat{i}")));
+        q.add_group_by([col]);
+    }
+    // PostgreSQL sums BIGINT into NUMERIC: cast back so both databases answer a 64-bit integer.
+    q.expr_as(
+        Func::cast_as(Func::sum(c("n")), Alias::new("BIGINT")),
+        Alias::new("sum_n"),
+    );
+    q.expr_as(
+        Func::cast_as(Func::sum(c("key_sum")), Alias::new("BIGINT")),
+        Alias::new("sum_key_sum"),
+    );
+    q.to_owned()
+}
+
+fn read(row: &QueryResult, g: &GroupQuery) -> Result<NodeSums, DbErr> {
+    let opt = |on: bool, col: &str| -> Result<Option<i32>, DbErr> {
+        if on {
+            row.try_get::<i32>("", col).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let categories = (0..g.group_categories.len())
+        .map(|i| row.try_get::<String>("", &format!("node_cat{i}")))
+        .collect::<Result<_, _>>()?;
+    Ok(NodeSums {
+        region_id: opt(g.group_region_level.is_some(), "node_region")?,
+        year: opt(g.group_period.is_some(), "node_year")?,
+        sub_period: opt(
+            matches!(
+                g.group_period,
+                Some(PeriodGroup::Quarter | PeriodGroup::Month)
+            ),
+            "node_sub",
+        )?,
+        categories,
+        n: row.try_get::<Option<i64>>("", "sum_n")?.unwrap_or(0),
+        key_sum: row.try_get::<Option<i64>>("", "sum_key_sum")?.unwrap_or(0),
+    })
+}
+
+/// The one `GROUP BY` of a statistics request: a row per non-empty node.
+pub async fn group_sums(db: &impl ConnectionTrait, g: &GroupQuery) -> Result<Vec<NodeSums>, DbErr> {
+    let rows = db.query_all(&build(g)).await?;
+    rows.iter().map(|r| read(r, g)).collect()
+}
+
+/// The nodes of a level a grouped result lists (zeros too): those with a province valid in the
+/// months, inside the filter node.
+pub async fn region_nodes(
+    db: &impl ConnectionTrait,
+    boundaries: &str,
+    level: &str,
+    months: (i32, i32),
+    within: Option<(&'static str, i32)>,
+) -> Result<Vec<region::Model>, DbErr> {
+    let (from, to) = months;
+    let first_day =
+        chrono::NaiveDate::from_ymd_opt(from.div_euclid(12), (from.rem_euclid(12) + 1) as u32, 1);
+    let last_month_start =
+        chrono::NaiveDate::from_ymd_opt(to.div_euclid(12), (to.rem_euclid(12) + 1) as u32, 1);
+    let mut provinces = Query::select();
+    provinces
+        .column((Alias::new("a"), Alias::new("ancestor_id")))
+        .from_as(region_ancestor::Entity, Alias::new("a"))
+        .join_as(
+            JoinType::InnerJoin,
+            region::Entity,
+            Alias::new("p"),
+            Expr::col((Alias::new("p"), Alias::new("id")))
+                .equals((Alias::new("a"), Alias::new("province_id"))),
+        )
+        .and_where(Expr::col((Alias::new("a"), Alias::new("boundaries"))).eq(boundaries))
+        .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).eq(level));
+    let p = |c: &str| Expr::col((Alias::new("p"), Alias::new(c)));
+    if let Some(last) = last_month_start {
+        // valid_from is always a first of month here; a unit starting in the last month counts.
+        provinces.and_where(p("valid_from").is_null().or(p("valid_from").lte(last)));
+    }
+    if let Some(first) = first_day {
+        provinces.and_where(p("valid_to").is_null().or(p("valid_to").gte(first)));
+    }
+    if let Some((flevel, fid)) = within {
+        let inside = Query::select()
+            .column(region_ancestor::Column::ProvinceId)
+            .from(region_ancestor::Entity)
+            .and_where(region_ancestor::Column::Boundaries.eq(boundaries))
+            .and_where(region_ancestor::Column::Level.eq(flevel))
+            .and_where(region_ancestor::Column::AncestorId.eq(fid))
+            .to_owned();
+        provinces
+            .and_where(Expr::col((Alias::new("a"), Alias::new("province_id"))).in_subquery(inside));
+    }
+    region::Entity::find()
+        .filter(region::Column::Id.in_subquery(provinces.to_owned()))
+        .all(db)
+        .await
+}
+
+/// First and last month (as `year * 12 + month - 1`) a metric has counts for in a release.
+pub async fn coverage(
+    db: &impl ConnectionTrait,
+    metric: &str,
+    release_id: i32,
+) -> Result<Option<(i32, i32)>, DbErr> {
+    let ym = Expr::col((Alias::new("c"), Alias::new("year")))
+        .mul(12)
+        .add(Expr::col((Alias::new("c"), Alias::new("month"))))
+        .sub(1);
+    let mut q = Query::select();
+    q.from_as(case_count::Entity, Alias::new("c"))
+        .expr_as(Func::min(ym.clone()), Alias::new("first"))
+        .expr_as(Func::max(ym), Alias::new("last"))
+        .and_where(Expr::col((Alias::new("c"), Alias::new("metric"))).eq(metric));
+    in_release(&mut q, "c", release_id);
+    let Some(row) = db.query_one(&q).await? else {
+        return Ok(None);
+    };
+    let first: Option<i32> = row.try_get("", "first")?;
+    let last: Option<i32> = row.try_get("", "last")?;
+    Ok(first.zip(last))
+}
