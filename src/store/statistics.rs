@@ -124,8 +124,9 @@ fn build(g: &GroupQuery) -> SelectStatement {
         match p {
             PeriodGroup::Year => {}
             PeriodGroup::Quarter => {
-                // Integer division on both SQLite and PostgreSQL.
-                let quarter = c("month").add(2).div(3);
+                // Integer division on both SQLite and PostgreSQL; written literally (no bound
+                // parameters) so that PostgreSQL sees the same expression in SELECT and GROUP BY.
+                let quarter = Expr::cust(r#"(("c"."month" + 2) / 3)"#);
                 q.expr_as(quarter.clone(), Alias::new("node_sub"));
                 q.add_group_by([quarter]);
             }

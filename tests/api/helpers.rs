@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The database, for tests that write cells themselves.
+    pub db: DatabaseConnection,
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
 }
@@ -73,6 +75,24 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        Self::spawn_seeded(
+            Some(demo::DemoParams {
+                seed: 7,
+                from_year: 2024,
+                to_year: 2025,
+                scale: 1.0,
+            }),
+            configure,
+        )
+        .await
+    }
+
+    /// With `params`, the demo data set they describe; without, reference data and an empty
+    /// published release, for tests that write their own cells.
+    pub async fn spawn_seeded(
+        params: Option<demo::DemoParams>,
+        configure: impl FnOnce(&mut ServeConfig),
+    ) -> TestApp {
         ctip_api::telemetry::init(&ctip_api::config::LogConfig {
             log_format: ctip_api::config::LogFormat::Text,
             log_filter: "warn".into(),
@@ -80,12 +100,14 @@ impl TestApp {
         let metrics = Metrics::new();
         let (conn, url, dir) = fresh_database(&metrics).await;
         db::migrate(&conn).await.expect("migrate");
-        let params = demo::DemoParams {
-            seed: 7,
-            from_year: 2024,
-            to_year: 2025,
-            scale: 1.0,
-        };
+        // Without parameters: an empty data set. Generating zero years still creates the
+        // synthetic source and the published release the test's own cells go into.
+        let params = params.unwrap_or(demo::DemoParams {
+            seed: 0,
+            from_year: 1,
+            to_year: 0,
+            scale: 0.0,
+        });
         demo::seed(&conn, &Keys::test_keys().k1, &params)
             .await
             .expect("seed demo data");
@@ -103,6 +125,7 @@ impl TestApp {
         TestApp {
             addr,
             client: reqwest::Client::new(),
+            db: conn,
             _dir: dir,
         }
     }
@@ -162,4 +185,96 @@ pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or("<none>")
+}
+
+/// One finest cell a test writes itself, with its keys computed from the test K1.
+pub struct TestCell<'a> {
+    pub metric: &'a str,
+    pub province: &'a str,
+    pub year: i32,
+    pub month: u32,
+    pub sex: &'a str,
+    pub age_group: &'a str,
+    pub exploitation_form: &'a str,
+    pub destination: &'a str,
+}
+
+impl TestApp {
+    /// Sets the count of a cell in the current release (insert or replace), with its key sum.
+    pub async fn set_cell(&self, c: &TestCell<'_>, n: i64) {
+        use ctip_api::dimensions::MetricKind;
+        use ctip_api::disclosure::{Cell, key_sum};
+        use entity::{case_count, region, release, source};
+        use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let region = region::Entity::find()
+            .filter(region::Column::Code.eq(c.province))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let rel = release::Entity::find()
+            .order_by_desc(release::Column::Id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let src = source::Entity::find()
+            .filter(source::Column::Code.eq(demo::SOURCE_CODE))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let metric = MetricKind::parse(c.metric).unwrap();
+        let cell = Cell {
+            province: c.province,
+            year: c.year,
+            month: c.month,
+            sex: c.sex,
+            age_group: c.age_group,
+            exploitation_form: c.exploitation_form,
+            destination: c.destination,
+        };
+        let existing = case_count::Entity::find()
+            .filter(case_count::Column::Metric.eq(c.metric))
+            .filter(case_count::Column::RegionId.eq(region.id))
+            .filter(case_count::Column::Year.eq(c.year))
+            .filter(case_count::Column::Month.eq(c.month as i32))
+            .filter(case_count::Column::Sex.eq(c.sex))
+            .filter(case_count::Column::AgeGroup.eq(c.age_group))
+            .filter(case_count::Column::ExploitationForm.eq(c.exploitation_form))
+            .filter(case_count::Column::Destination.eq(c.destination))
+            .one(&self.db)
+            .await
+            .unwrap();
+        if let Some(e) = existing {
+            case_count::Entity::delete_by_id(e.id)
+                .exec(&self.db)
+                .await
+                .unwrap();
+        }
+        case_count::Entity::insert(case_count::ActiveModel {
+            metric: Set(c.metric.to_owned()),
+            region_id: Set(region.id),
+            year: Set(c.year),
+            month: Set(c.month as i32),
+            sex: Set(c.sex.to_owned()),
+            age_group: Set(c.age_group.to_owned()),
+            exploitation_form: Set(c.exploitation_form.to_owned()),
+            destination: Set(c.destination.to_owned()),
+            n: Set(n),
+            key_sum: Set(key_sum(
+                &Keys::test_keys().k1,
+                metric.unit_type(),
+                &cell,
+                n as u64,
+            )),
+            source_id: Set(src.id),
+            release_from: Set(rel.id),
+            release_to: Set(None),
+            ..Default::default()
+        })
+        .exec(&self.db)
+        .await
+        .unwrap();
+    }
 }

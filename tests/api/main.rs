@@ -12,3 +12,4 @@ mod contract;
 mod http;
 mod queries_per_request;
 mod regions;
+mod statistics;
