@@ -73,11 +73,11 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
         let api = ApiContext {
-            db: db.clone(),
+            db,
             max_page_size: cfg.max_page_size,
-            disclosure: disclosure.clone(),
+            disclosure,
         };
-        let schema = build_schema(api);
+        let schema = build_schema(api.clone());
         let listener =
             TcpListener::bind(cfg.listen)
                 .await
@@ -89,9 +89,8 @@ impl Application {
             listener,
             state: AppState {
                 schema,
-                db,
+                api,
                 metrics,
-                disclosure,
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

@@ -305,7 +305,10 @@ async fn execute(
 }
 
 fn prepare(state: &AppState, req: Request, lang: Option<Language>) -> Request {
-    let mut req = req.data(new_loaders(state.db.clone(), state.disclosure.clone()));
+    let mut req = req.data(new_loaders(
+        state.api.db.clone(),
+        state.api.disclosure.clone(),
+    ));
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
     }

@@ -2,6 +2,7 @@
 //! the SDL, liveness, readiness and Prometheus metrics, under tracing, request-id, CORS and
 //! compression layers.
 mod assets;
+mod export;
 mod graphql;
 
 use axum::Router;
@@ -9,25 +10,21 @@ use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use std::sync::Arc;
-
-use crate::graphql::AppSchema;
+use crate::graphql::{ApiContext, AppSchema};
 use crate::metrics::Metrics;
-use crate::statistics::Disclosure;
 
 /// Everything a handler may need.
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
-    pub db: DatabaseConnection,
+    /// The same context the resolvers get, for the routes that share their code (CSV export).
+    pub api: ApiContext,
     pub metrics: Metrics,
-    pub disclosure: Arc<Disclosure>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -40,6 +37,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/graphiql/{file}", get(assets::graphiql_asset))
         .route("/schema.graphql", get(schema_sdl))
+        .route(
+            "/export/case-statistics.csv",
+            get(export::case_statistics_csv),
+        )
+        .route(
+            "/export/case-statistics.meta.json",
+            get(export::case_statistics_meta),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -89,7 +94,7 @@ async fn health() -> &'static str {
 
 /// Readiness: the database answers and every migration is applied.
 async fn ready(State(state): State<AppState>) -> Response {
-    if crate::db::is_ready(&state.db).await {
+    if crate::db::is_ready(&state.api.db).await {
         (StatusCode::OK, "ready").into_response()
     } else {
         (

@@ -9,6 +9,7 @@ mod helpers;
 
 mod campaigns;
 mod contract;
+mod export;
 mod http;
 mod queries_per_request;
 mod regions;

@@ -1,0 +1,342 @@
+//! `GET /export/case-statistics.csv`: the numbers of `caseStatistics`, with the same parameters,
+//! from the same engine, as UTF-8 CSV with a BOM (so spreadsheet apps show Vietnamese right).
+//! `GET /export/case-statistics.meta.json` is its sidecar: source, release, licence and method.
+use async_graphql::resolver_utils::EnumType;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entity::{case_count, source};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use crate::error::AppError;
+use crate::graphql::lang::Language;
+use crate::graphql::region::RegionLevel;
+use crate::graphql::statistics::{
+    AgeGroup, Boundaries, Dimension, ExploitationForm, Granularity, Metric, Sex, StatisticsArgs,
+    StatisticsFilter, request,
+};
+use crate::statistics::{self, StatsResult};
+
+/// The query parameters: those of `caseStatistics`, flattened (`groupBy` comma-separated).
+#[derive(Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportParams {
+    metric: Option<String>,
+    region: Option<String>,
+    period: Option<String>,
+    sex: Option<String>,
+    age_group: Option<String>,
+    exploitation_form: Option<String>,
+    destination: Option<String>,
+    group_by: Option<String>,
+    region_level: Option<String>,
+    period_granularity: Option<String>,
+    boundaries: Option<String>,
+    release: Option<String>,
+    lang: Option<String>,
+}
+
+fn parse_enum<T: EnumType>(param: &str, value: Option<&str>) -> Result<Option<T>, AppError> {
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    T::items()
+        .iter()
+        .find(|i| i.name.eq_ignore_ascii_case(v))
+        .map(|i| Some(i.value))
+        .ok_or_else(|| {
+            let names: Vec<&str> = T::items().iter().map(|i| i.name).collect();
+            AppError::BadUserInput(format!(
+                "`{param}={v}` is not allowed; use one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+fn args(p: &ExportParams) -> Result<StatisticsArgs, AppError> {
+    let metric = parse_enum::<Metric>("metric", p.metric.as_deref())?.ok_or_else(|| {
+        AppError::BadUserInput("`metric` is required, e.g. metric=VICTIMS_IDENTIFIED".to_owned())
+    })?;
+    let mut group_by = Vec::new();
+    for d in p
+        .group_by
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+    {
+        group_by.extend(parse_enum::<Dimension>("groupBy", Some(d))?);
+    }
+    Ok(StatisticsArgs {
+        metric: Some(metric),
+        filter: StatisticsFilter {
+            region: p.region.clone(),
+            period: p.period.clone(),
+            sex: parse_enum::<Sex>("sex", p.sex.as_deref())?,
+            age_group: parse_enum::<AgeGroup>("ageGroup", p.age_group.as_deref())?,
+            exploitation_form: parse_enum::<ExploitationForm>(
+                "exploitationForm",
+                p.exploitation_form.as_deref(),
+            )?,
+            destination: p.destination.clone(),
+        },
+        group_by,
+        region_level: parse_enum::<RegionLevel>("regionLevel", p.region_level.as_deref())?,
+        period_granularity: parse_enum::<Granularity>(
+            "periodGranularity",
+            p.period_granularity.as_deref(),
+        )?,
+        boundaries: parse_enum::<Boundaries>("boundaries", p.boundaries.as_deref())?,
+        release: p.release.clone(),
+    })
+}
+
+fn error_response(e: AppError) -> Response {
+    let status = match &e {
+        AppError::BadUserInput(_) | AppError::GrainNotAllowed(_) => StatusCode::BAD_REQUEST,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Database(_) | AppError::Internal(_) => {
+            tracing::error!(error = ?e, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let body = json!({ "errors": [{ "message": e.public_message(), "extensions": { "code": e.code() } }] });
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn compute(
+    state: &AppState,
+    p: &ExportParams,
+) -> Result<(StatisticsArgs, StatsResult), AppError> {
+    let api = &state.api;
+    let a = args(p)?;
+    let req = request(api, &a).await?;
+    Ok((a, statistics::run(&api.db, &api.disclosure, &req).await?))
+}
+
+fn csv_text(result: &StatsResult, a: &StatisticsArgs, lang: Language) -> Result<Vec<u8>, AppError> {
+    let internal = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let grouped = |d: Dimension| a.group_by.contains(&d);
+    let mut header = vec!["row", "release"];
+    if grouped(Dimension::Region) {
+        header.extend(["region_code", "region_name"]);
+    }
+    if grouped(Dimension::Period) {
+        header.push("period");
+    }
+    for (d, name) in [
+        (Dimension::Sex, "sex"),
+        (Dimension::AgeGroup, "age_group"),
+        (Dimension::ExploitationForm, "exploitation_form"),
+        (Dimension::Destination, "destination"),
+    ] {
+        if grouped(d) {
+            header.push(name);
+        }
+    }
+    header.extend([
+        "value",
+        "status",
+        "display",
+        "rate_per_100k",
+        "population_year",
+    ]);
+    let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(&header).map_err(internal)?;
+        let value_cells = |v: &statistics::StatValue| -> Vec<String> {
+            vec![
+                v.protected.value.map(|x| x.to_string()).unwrap_or_default(),
+                v.protected.status.as_str().to_owned(),
+                v.protected.display.clone(),
+                v.rate
+                    .map(|r| format!("{:.3}", r.per_100k))
+                    .unwrap_or_default(),
+                v.rate
+                    .map(|r| r.population_year.to_string())
+                    .unwrap_or_default(),
+            ]
+        };
+        for r in &result.rows {
+            let mut rec = vec!["group".to_owned(), result.release.code.clone()];
+            if grouped(Dimension::Region) {
+                let region = r.region.as_ref();
+                rec.push(region.map(|x| x.code.clone()).unwrap_or_default());
+                rec.push(
+                    region
+                        .map(|x| {
+                            if lang == Language::En {
+                                x.name_en.clone()
+                            } else {
+                                x.name_vi.clone()
+                            }
+                        })
+                        .unwrap_or_default(),
+                );
+            }
+            if grouped(Dimension::Period) {
+                rec.push(r.period.map(|p| p.label()).unwrap_or_default());
+            }
+            for (i, d) in [
+                Dimension::Sex,
+                Dimension::AgeGroup,
+                Dimension::ExploitationForm,
+                Dimension::Destination,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if grouped(d) {
+                    rec.push(r.categories[i].unwrap_or_default().to_owned());
+                }
+            }
+            rec.extend(value_cells(&r.value));
+            w.write_record(&rec).map_err(internal)?;
+        }
+        let mut total = vec!["total".to_owned(), result.release.code.clone()];
+        total.resize(header.len() - 5, String::new());
+        total.extend(value_cells(&result.total));
+        w.write_record(&total).map_err(internal)?;
+        w.flush()
+            .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    }
+    Ok(out)
+}
+
+fn lang_of(p: &ExportParams) -> Language {
+    match p.lang.as_deref() {
+        Some(l) if l.eq_ignore_ascii_case("en") => Language::En,
+        _ => Language::Vi,
+    }
+}
+
+pub async fn case_statistics_csv(
+    State(state): State<AppState>,
+    raw: axum::extract::RawQuery,
+    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let p = match params {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            return error_response(AppError::BadUserInput(format!(
+                "bad query parameters: {}",
+                e.body_text()
+            )));
+        }
+    };
+    let (a, result) = match compute(&state, &p).await {
+        Ok(x) => x,
+        Err(e) => return error_response(e),
+    };
+    let body = match csv_text(&result, &a, lang_of(&p)) {
+        Ok(b) => b,
+        Err(e) => return error_response(e),
+    };
+    let metric = a
+        .metric
+        .map(|m| m.as_db())
+        .unwrap_or("statistics")
+        .to_ascii_lowercase();
+    let filename = format!(
+        "ctip-{}-{}.csv",
+        metric.replace('_', "-"),
+        result.release.code
+    );
+    let query = raw.0.unwrap_or_default();
+    let mut resp = (StatusCode::OK, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8; header=present"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "</export/case-statistics.meta.json?{query}>; rel=\"describedby\""
+    )) {
+        h.insert(header::LINK, v);
+    }
+    resp
+}
+
+/// The sidecar of an export: what the numbers are, where they come from, how they were protected.
+pub async fn case_statistics_meta(
+    State(state): State<AppState>,
+    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let p = match params {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            return error_response(AppError::BadUserInput(format!(
+                "bad query parameters: {}",
+                e.body_text()
+            )));
+        }
+    };
+    let (a, result) = match compute(&state, &p).await {
+        Ok(x) => x,
+        Err(e) => return error_response(e),
+    };
+    let api = &state.api;
+    let source_ids: Vec<i32> = match case_count::Entity::find()
+        .select_only()
+        .column(case_count::Column::SourceId)
+        .distinct()
+        .filter(case_count::Column::Metric.eq(result.metric.as_str()))
+        .filter(case_count::Column::ReleaseFrom.lte(result.release.id))
+        .into_tuple()
+        .all(&api.db)
+        .await
+    {
+        Ok(ids) => ids,
+        Err(e) => return error_response(e.into()),
+    };
+    let sources = match source::Entity::find()
+        .filter(source::Column::Id.is_in(source_ids))
+        .all(&api.db)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return error_response(e.into()),
+    };
+    let policy = &api.disclosure.policy;
+    let body = json!({
+        "metric": result.metric.as_str(),
+        "filter": { "region": a.filter.region, "period": a.filter.period, "sex": a.filter.sex.map(|x| x.as_db()), "ageGroup": a.filter.age_group.map(|x| x.as_db()), "exploitationForm": a.filter.exploitation_form.map(|x| x.as_db()), "destination": a.filter.destination },
+        "groupBy": a.group_by.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>(),
+        "release": { "code": result.release.code, "publishedAt": result.release.published_at, "notes": result.release.notes },
+        "sources": sources.iter().map(|s| json!({ "code": s.code, "title": s.title, "publisher": s.publisher, "synthetic": s.synthetic, "licence": s.licence, "notes": s.notes })).collect::<Vec<_>>(),
+        "licence": crate::graphql::source::LICENCE,
+        "method": format!("Cell-key perturbation (changes of -2 to +2, mean 0, variance 1; zeros unchanged) with a display threshold of {}: adjusted values from 1 to {} are shown as \"{}\". Every value is adjusted; parts need not add up to the total; \"{}\" can hide a true count up to {}, and 0 can hide 1 or 2. Rates per 100,000 use the adjusted value and the population of population_year.", policy.threshold, policy.threshold - 1, policy.suppressed_display(), policy.suppressed_display(), policy.threshold + 1),
+        "columns": {
+            "row": "group: one row per group, every category listed (zeros too); total: the whole filtered set, adjusted on its own",
+            "value": "the adjusted count; empty when suppressed",
+            "status": "PUBLISHED, SUPPRESSED or ZERO",
+            "display": "what to print",
+            "rate_per_100k": "per 100,000 inhabitants, from the adjusted value",
+            "population_year": "year of the population used for the rate (the nearest known year)"
+        }
+    });
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
