@@ -18,6 +18,9 @@ use crate::disclosure::{Cell, Secret, key_sum};
 
 /// Code of the Source every synthetic count cites.
 pub const SOURCE_CODE: &str = "synthetic-demo";
+/// Rows per INSERT: 14 values each stays under SQLite's and PostgreSQL's parameter limits.
+const BATCH_ROWS: usize = 2000;
+
 /// Code of the release holding the demo data.
 pub const RELEASE_CODE: &str = "demo-1";
 
@@ -238,7 +241,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
                             ..Default::default()
                         });
                     }
-                    if rows.len() >= 500 {
+                    if rows.len() >= BATCH_ROWS {
                         written += rows.len() as u64;
                         case_count::Entity::insert_many(std::mem::take(&mut rows))
                             .exec(&txn)
@@ -252,6 +255,8 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         written += rows.len() as u64;
         case_count::Entity::insert_many(rows).exec(&txn).await?;
     }
+    // Published releases carry their rollups (see store::statistics::build_rollups).
+    crate::store::statistics::build_rollups(&txn, rel).await?;
     txn.commit().await?;
     Ok(written)
 }

@@ -1,10 +1,12 @@
 //! Database migrations of ctip-api: the schema (`m20261129_000001_schema`) and the reference data
-//! shipped with the project (`m20261129_000002_reference_data`, from the files under `data/`).
+//! shipped with the project (`m20261129_000002_reference_data`, from the files under `data/`), and
+//! the per-release rollups that make dashboard queries fast (`m20261129_000003_rollups`).
 //! Migrations run on SQLite and PostgreSQL alike; they never change once released.
 pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_schema;
 mod m20261129_000002_reference_data;
+mod m20261129_000003_rollups;
 pub mod reference;
 
 pub struct Migrator;
@@ -15,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_schema::Migration),
             Box::new(m20261129_000002_reference_data::Migration),
+            Box::new(m20261129_000003_rollups::Migration),
         ]
     }
 }

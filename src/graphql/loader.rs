@@ -323,6 +323,7 @@ impl Loader<CaseTotalOf> for DbLoader {
                 group_region_only: Some(ids.clone()),
                 group_period: None,
                 group_categories: Vec::new(),
+                use_rollups: true,
             };
             let sums = group_sums(&self.db, &query).await?;
             for id in ids {

@@ -147,7 +147,11 @@ fn months_of(req: &StatsRequest, coverage: Option<(i32, i32)>) -> Option<(i32, i
 }
 
 /// Checks the request against the metric's dimensions and the lattice; builds its `GROUP BY`.
-pub fn plan(req: &StatsRequest, months: Option<(i32, i32)>) -> Result<GroupQuery, AppError> {
+pub fn plan(
+    req: &StatsRequest,
+    months: Option<(i32, i32)>,
+    use_rollups: bool,
+) -> Result<GroupQuery, AppError> {
     let supported = req.metric.categories();
     let used_categories: Vec<Category> = req
         .filters
@@ -238,6 +242,7 @@ pub fn plan(req: &StatsRequest, months: Option<(i32, i32)>) -> Result<GroupQuery
                 }
             })
             .collect(),
+        use_rollups,
     })
 }
 
@@ -256,14 +261,24 @@ pub async fn run(
     disclosure: &Disclosure,
     req: &StatsRequest,
 ) -> Result<StatsResult, AppError> {
-    let needs_coverage = req.period.is_none();
-    let coverage = if needs_coverage {
-        sql::coverage(db, req.metric.as_str(), req.release.id).await?
+    run_with(db, disclosure, req, true).await
+}
+
+/// [`run`], choosing whether the per-release rollups may be read: the results are the same
+/// (a test compares both ways); the rollups only make them fast.
+pub async fn run_with(
+    db: &impl ConnectionTrait,
+    disclosure: &Disclosure,
+    req: &StatsRequest,
+    use_rollups: bool,
+) -> Result<StatsResult, AppError> {
+    let coverage = if req.period.is_none() {
+        sql::coverage(db, req.metric.as_str(), req.release.id, use_rollups).await?
     } else {
         None
     };
     let months = months_of(req, coverage);
-    let query = plan(req, months)?;
+    let query = plan(req, months, use_rollups)?;
     let sums = sql::group_sums(db, &query).await?;
 
     // The keys of every row, zeros included: the presence of a row tells nothing.

@@ -34,6 +34,40 @@ pub struct GroupQuery {
     pub group_region_only: Option<Vec<i32>>,
     pub group_period: Option<PeriodGroup>,
     pub group_categories: Vec<Category>,
+    /// Read the per-release rollups where they hold the same sums (see [`source_for`]).
+    pub use_rollups: bool,
+}
+
+/// Where a `GROUP BY` reads its sums from. Every source gives the same `SUM(n)` and
+/// `SUM(key_sum)` per node, so the same protected values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellSource {
+    /// The finest cells.
+    Cells,
+    /// Per release, province and month, summed over every category.
+    MonthRollup,
+    /// Per release, year and category, summed over every region.
+    YearRollup,
+}
+
+/// The smallest source that holds every cell of the request, summed the same way.
+pub fn source_for(g: &GroupQuery) -> CellSource {
+    if !g.use_rollups {
+        return CellSource::Cells;
+    }
+    if g.category_filters.is_empty() && g.group_categories.is_empty() {
+        return CellSource::MonthRollup;
+    }
+    let whole_years = g
+        .months
+        .is_none_or(|(from, to)| from.rem_euclid(12) == 0 && to.rem_euclid(12) == 11);
+    let national = g.region_filter.is_none() && g.group_region_level.is_none();
+    let yearly = matches!(g.group_period, None | Some(PeriodGroup::Year));
+    if whole_years && national && yearly {
+        CellSource::YearRollup
+    } else {
+        CellSource::Cells
+    }
 }
 
 /// The sums of one node: only ever handed to the disclosure module.
@@ -67,10 +101,80 @@ fn in_release(q: &mut SelectStatement, table: &str, release_id: i32) {
     );
 }
 
+/// (Re)computes the rollups of a release from its finest cells: two `INSERT … SELECT … GROUP BY`.
+/// Run when a release is published; a published release never changes afterwards.
+pub async fn build_rollups(db: &impl ConnectionTrait, release_id: i32) -> Result<(), DbErr> {
+    for table in ["case_rollup_month", "case_rollup_year"] {
+        let del = Query::delete()
+            .from_table(Alias::new(table))
+            .and_where(Expr::col(Alias::new("release_id")).eq(release_id))
+            .to_owned();
+        db.execute(&del).await?;
+    }
+    let targets: [(&str, &[&str]); 2] = [
+        (
+            "case_rollup_month",
+            &["metric", "region_id", "year", "month"],
+        ),
+        (
+            "case_rollup_year",
+            &[
+                "metric",
+                "year",
+                "sex",
+                "age_group",
+                "exploitation_form",
+                "destination",
+            ],
+        ),
+    ];
+    let c = |name: &str| Expr::col((Alias::new("c"), Alias::new(name)));
+    for (table, keys) in targets {
+        let mut select = Query::select();
+        select
+            .from_as(case_count::Entity, Alias::new("c"))
+            .expr(Expr::val(release_id));
+        for col in keys {
+            select.expr(c(col));
+            select.add_group_by([c(col)]);
+        }
+        select.expr(Func::cast_as(Func::sum(c("n")), Alias::new("BIGINT")));
+        select.expr(Func::cast_as(Func::sum(c("key_sum")), Alias::new("BIGINT")));
+        in_release(&mut select, "c", release_id);
+        let columns = std::iter::once("release_id")
+            .chain(keys.iter().copied())
+            .chain(["n", "key_sum"]);
+        let insert = Query::insert()
+            .into_table(Alias::new(table))
+            .columns(columns.map(Alias::new))
+            .select_from(select)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .to_owned();
+        db.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The table a source reads, aliased `c`, limited to the release.
+fn from_source(q: &mut SelectStatement, source: CellSource, release_id: i32) {
+    let table = match source {
+        CellSource::Cells => {
+            q.from_as(case_count::Entity, Alias::new("c"));
+            in_release(q, "c", release_id);
+            return;
+        }
+        CellSource::MonthRollup => "case_rollup_month",
+        CellSource::YearRollup => "case_rollup_year",
+    };
+    q.from_as(Alias::new(table), Alias::new("c"));
+    q.and_where(Expr::col((Alias::new("c"), Alias::new("release_id"))).eq(release_id));
+}
+
 fn build(g: &GroupQuery) -> SelectStatement {
     let c = |name: &str| Expr::col((Alias::new("c"), Alias::new(name)));
     let mut q = Query::select();
-    q.from_as(case_count::Entity, Alias::new("c"));
+    let source = source_for(g);
+    from_source(&mut q, source, g.release_id);
     if let Some(level) = g.group_region_level {
         q.join_as(
             JoinType::InnerJoin,
@@ -105,12 +209,11 @@ fn build(g: &GroupQuery) -> SelectStatement {
         );
     }
     q.and_where(c("metric").eq(g.metric));
-    in_release(&mut q, "c", g.release_id);
     if let Some((from, to)) = g.months {
         let (fy, ty) = (from.div_euclid(12), to.div_euclid(12));
         // Periods are aligned (a month, a quarter or a year), so they never cross a year boundary.
         q.and_where(c("year").gte(fy)).and_where(c("year").lte(ty));
-        if fy == ty {
+        if fy == ty && source != CellSource::YearRollup {
             q.and_where(c("month").gte(from.rem_euclid(12) + 1))
                 .and_where(c("month").lte(to.rem_euclid(12) + 1));
         }
@@ -243,17 +346,22 @@ pub async fn coverage(
     db: &impl ConnectionTrait,
     metric: &str,
     release_id: i32,
+    use_rollups: bool,
 ) -> Result<Option<(i32, i32)>, DbErr> {
     let ym = Expr::col((Alias::new("c"), Alias::new("year")))
         .mul(12)
         .add(Expr::col((Alias::new("c"), Alias::new("month"))))
         .sub(1);
     let mut q = Query::select();
-    q.from_as(case_count::Entity, Alias::new("c"))
-        .expr_as(Func::min(ym.clone()), Alias::new("first"))
+    let source = if use_rollups {
+        CellSource::MonthRollup
+    } else {
+        CellSource::Cells
+    };
+    from_source(&mut q, source, release_id);
+    q.expr_as(Func::min(ym.clone()), Alias::new("first"))
         .expr_as(Func::max(ym), Alias::new("last"))
         .and_where(Expr::col((Alias::new("c"), Alias::new("metric"))).eq(metric));
-    in_release(&mut q, "c", release_id);
     let Some(row) = db.query_one(&q).await? else {
         return Ok(None);
     };

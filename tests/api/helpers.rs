@@ -276,5 +276,9 @@ impl TestApp {
         .exec(&self.db)
         .await
         .unwrap();
+        // Tests change a published release in place; keep its rollups in step, as publishing does.
+        ctip_api::store::statistics::build_rollups(&self.db, rel.id)
+            .await
+            .unwrap();
     }
 }

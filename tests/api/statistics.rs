@@ -548,3 +548,93 @@ async fn region_case_total_costs_the_same_statements_for_a_whole_map() {
         app.statements_for(&q(63)).await
     );
 }
+
+#[tokio::test]
+async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
+    use ctip_api::graphql::ApiContext;
+    use ctip_api::graphql::region::RegionLevel;
+    use ctip_api::graphql::statistics::{
+        Dimension, Granularity, Metric, StatisticsArgs, StatisticsFilter, request,
+    };
+    use ctip_api::statistics::{Disclosure, run_with};
+    let app = TestApp::spawn().await;
+    let disclosure = std::sync::Arc::new(Disclosure {
+        k2: ctip_api::disclosure::Keys::test_keys().k2,
+        policy: ctip_api::disclosure::DisplayPolicy::DEFAULT,
+    });
+    let api = ApiContext {
+        db: app.db.clone(),
+        max_page_size: 100,
+        disclosure: disclosure.clone(),
+    };
+    let cases = [
+        (
+            vec![Dimension::Region],
+            Some(RegionLevel::Province),
+            Granularity::Year,
+            Some("2024"),
+        ),
+        (vec![Dimension::Period], None, Granularity::Month, None),
+        (
+            vec![Dimension::Region, Dimension::Period],
+            Some(RegionLevel::SocioEconomicRegion),
+            Granularity::Quarter,
+            Some("2025"),
+        ),
+        (
+            vec![Dimension::ExploitationForm, Dimension::Destination],
+            None,
+            Granularity::Year,
+            Some("2024"),
+        ),
+        (
+            vec![Dimension::Sex, Dimension::Period],
+            None,
+            Granularity::Year,
+            None,
+        ),
+        (vec![], None, Granularity::Year, None),
+        (
+            vec![Dimension::Region, Dimension::Sex],
+            Some(RegionLevel::Province),
+            Granularity::Year,
+            Some("2024"),
+        ),
+        (
+            vec![Dimension::Destination, Dimension::Period],
+            None,
+            Granularity::Month,
+            Some("2025"),
+        ),
+    ];
+    let mut sources = std::collections::HashSet::new();
+    for (group_by, level, gran, period) in cases {
+        let args = StatisticsArgs {
+            metric: Some(Metric::VictimsIdentified),
+            filter: StatisticsFilter {
+                period: period.map(str::to_owned),
+                ..Default::default()
+            },
+            group_by,
+            region_level: level,
+            period_granularity: Some(gran),
+            ..Default::default()
+        };
+        let req = request(&api, &args).await.unwrap();
+        let fast = run_with(&app.db, &disclosure, &req, true).await.unwrap();
+        let slow = run_with(&app.db, &disclosure, &req, false).await.unwrap();
+        assert_eq!(format!("{:?}", fast.rows), format!("{:?}", slow.rows));
+        assert_eq!(format!("{:?}", fast.total), format!("{:?}", slow.total));
+        let plan =
+            ctip_api::statistics::plan(&req, Some((2024 * 12, 2025 * 12 + 11)), true).unwrap();
+        sources.insert(format!(
+            "{:?}",
+            ctip_api::store::statistics::source_for(&plan)
+        ));
+    }
+    assert_eq!(
+        sources.len(),
+        3,
+        "the cases cover every source: {sources:?}"
+    );
+}
