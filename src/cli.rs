@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 seed: args.seed,
                 from_year: args.from_year,
                 to_year: args.to_year,
-                ..Default::default()
+                scale: args.scale,
             };
             let n = demo::seed(&db, &k1, &params).await?;
             if n == 0 {

@@ -152,4 +152,8 @@ pub struct SeedDemoArgs {
     /// Last year generated (months up to June 2025 use the 63 provinces, later ones the 34).
     #[arg(long, default_value_t = 2025)]
     pub to_year: i32,
+    /// Multiplies every expected count: 1 is the plausible national scale; benchmarks use ~150
+    /// over 20 years for a data set of more than 5 million finest cells.
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
 }
