@@ -1,5 +1,5 @@
 //! The subcommands.
-use crate::config::{Cli, Command, ExportSchemaArgs, ServeConfig};
+use crate::config::{Cli, Command, ExportSchemaArgs, ImportCommand, KeysCommand, ServeConfig};
 use crate::metrics::Metrics;
 use crate::startup::Application;
 use crate::{db, demo, graphql, keys};
@@ -18,6 +18,43 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             tracing::info!("migrations applied");
         }
         Command::ExportSchema(args) => export_schema(&args)?,
+        Command::Keys { command } => keys_command(command).await?,
+        Command::Import {
+            command:
+                ImportCommand::Counts {
+                    file,
+                    source,
+                    dry_run,
+                    database,
+                    keys: key_args,
+                    operator,
+                },
+        } => {
+            let db = db::connect(database.url(), &Metrics::new()).await?;
+            db::migrate(&db).await?;
+            let keys = keys::load(&key_args, database.is_embedded_default())?;
+            let k1 = keys.k1.ok_or(keys::KeyLoadError::Missing("K1"))?;
+            let src = crate::write::source(&db, &source)
+                .await
+                .map_err(|e| e.public_message())?;
+            let reader = std::fs::File::open(&file)
+                .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+            let actor = crate::store::writes::Actor {
+                key_id: None,
+                name: format!("cli:{operator}"),
+            };
+            let outcome = crate::import::import_counts(
+                &db,
+                &k1,
+                src.id,
+                std::io::BufReader::new(reader),
+                &actor,
+                dry_run,
+            )
+            .await
+            .map_err(|e| e.public_message())?;
+            report_import(&outcome)?;
+        }
         Command::SeedDemo(args) => {
             let db = db::connect(args.database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;
@@ -62,5 +99,88 @@ fn export_schema(args: &ExportSchemaArgs) -> Result<(), Box<dyn std::error::Erro
         std::fs::write(&args.output, sdl)?;
         tracing::info!(path = %args.output.display(), "schema written");
     }
+    Ok(())
+}
+
+async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match command {
+        KeysCommand::Create {
+            role,
+            name,
+            database,
+        } => {
+            let role = crate::auth::Role::parse(&role)
+                .filter(|r| *r != crate::auth::Role::Reader)
+                .ok_or("--role must be EDITOR or ADMIN (READER needs no key)")?;
+            let db = db::connect(database.url(), &Metrics::new()).await?;
+            db::migrate(&db).await?;
+            let (model, key) = crate::auth::create_key(&db, role, &name).await?;
+            writeln!(
+                out,
+                "created key {} ({}) for \"{}\"; it is shown once, keep it now:",
+                model.id,
+                role.as_str(),
+                model.name
+            )?;
+            writeln!(out, "{key}")?;
+        }
+        KeysCommand::List { database } => {
+            let db = db::connect(database.url(), &Metrics::new()).await?;
+            db::migrate(&db).await?;
+            writeln!(out, "id\trole\tprefix\tcreated\trevoked\tname")?;
+            for k in crate::auth::list_keys(&db).await? {
+                let revoked = k
+                    .revoked_at
+                    .map(|d| d.to_rfc3339())
+                    .unwrap_or_else(|| "-".to_owned());
+                writeln!(
+                    out,
+                    "{}\t{}\t{}…\t{}\t{}\t{}",
+                    k.id,
+                    k.role,
+                    k.key_prefix,
+                    k.created_at.to_rfc3339(),
+                    revoked,
+                    k.name
+                )?;
+            }
+        }
+        KeysCommand::Revoke { id, database } => {
+            let db = db::connect(database.url(), &Metrics::new()).await?;
+            if !crate::auth::revoke_key(&db, id).await? {
+                return Err(format!("no active key has the id {id}").into());
+            }
+            writeln!(out, "revoked key {id}")?;
+        }
+    }
+    Ok(())
+}
+
+fn report_import(o: &crate::import::ImportOutcome) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if !o.accepted {
+        for p in &o.problems {
+            writeln!(out, "{p}")?;
+        }
+        return Err(format!(
+            "{} of {} lines are faulty: nothing was written",
+            o.faulty_lines, o.rows
+        )
+        .into());
+    }
+    let c = o.changes.unwrap_or_default();
+    let verb = if o.dry_run {
+        "would change (dry run, nothing written)"
+    } else {
+        "written to the draft release"
+    };
+    writeln!(
+        out,
+        "{} lines {verb}: {} inserted, {} updated, {} removed, {} unchanged",
+        o.rows, c.inserted, c.updated, c.removed, c.unchanged
+    )?;
     Ok(())
 }

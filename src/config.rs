@@ -31,6 +31,66 @@ pub enum Command {
     ExportSchema(ExportSchemaArgs),
     /// Fill an empty database with the synthetic demo data set (labelled synthetic), then exit.
     SeedDemo(SeedDemoArgs),
+    /// Manage API keys (roles EDITOR and ADMIN; READER is the anonymous default).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Import data from files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; the key itself is printed alone on the last line, once: it is stored hashed.
+    Create {
+        /// EDITOR (writes) or ADMIN (also publishes releases and reads the audit log).
+        #[arg(long)]
+        role: String,
+        /// Who or what the key is for.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List keys (never the keys themselves).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a key by its id.
+    Revoke {
+        /// The key's id, from `keys list`.
+        id: i32,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import counts from a CSV file into the draft release (see docs/import-format.md). Nothing is
+    /// written when any line fails; every faulty line is reported.
+    Counts {
+        /// The CSV file.
+        file: PathBuf,
+        /// Code of the source the counts come from.
+        #[arg(long)]
+        source: String,
+        /// Only report what would change.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// Who runs the import, as the audit log records it.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        operator: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,10 @@ pub enum AppError {
     /// The request is wrong in a way the client can fix.
     BadUserInput(String),
     NotFound(String),
+    /// No valid API key, where one is needed.
+    Unauthenticated(String),
+    /// A valid key whose role is too small.
+    Forbidden(String),
     /// A statistics request outside the closed query lattice (disclosure.md §4).
     GrainNotAllowed(String),
     /// The database failed; the cause is logged, never sent.
@@ -25,6 +29,8 @@ impl AppError {
         match self {
             AppError::BadUserInput(_) => "BAD_USER_INPUT",
             AppError::NotFound(_) => "NOT_FOUND",
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
             AppError::GrainNotAllowed(_) => "GRAIN_NOT_ALLOWED",
             AppError::Database(_) | AppError::Internal(_) => "INTERNAL",
         }
@@ -33,7 +39,11 @@ impl AppError {
     /// The message a client sees: the error itself for client mistakes, a fixed text otherwise.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::BadUserInput(m) | AppError::NotFound(m) | AppError::GrainNotAllowed(m) => m.clone(),
+            AppError::BadUserInput(m)
+            | AppError::NotFound(m)
+            | AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::GrainNotAllowed(m) => m.clone(),
             AppError::Database(_) | AppError::Internal(_) => {
                 "Internal error: the server could not complete this request. It has been logged; try again later.".to_owned()
             }

@@ -11,6 +11,7 @@
 //! - [`demo`]: the seeded generator of the synthetic demo data set.
 //! - [`keys`]: loading (or, for the embedded default, creating) the disclosure secrets.
 //! - [`error`], [`metrics`], [`telemetry`], [`db`]: the cross-cutting pieces.
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -20,9 +21,12 @@ pub mod disclosure;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod import;
+pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod startup;
 pub mod statistics;
 pub mod store;
 pub mod telemetry;
+pub mod write;

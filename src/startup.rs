@@ -68,14 +68,17 @@ impl Application {
         metrics: Metrics,
         keys: keys::KeySet,
     ) -> Result<Self, StartupError> {
-        let k2 = keys.k2.ok_or(keys::KeyLoadError::Missing("K2"))?;
+        let k2 = keys.k2.clone().ok_or(keys::KeyLoadError::Missing("K2"))?;
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
+        let (releases, _) = tokio::sync::broadcast::channel(16);
         let api = ApiContext {
             db,
             max_page_size: cfg.max_page_size,
             disclosure,
+            k1: keys.k1.map(Arc::new),
+            releases,
         };
         let schema = build_schema(api.clone());
         let listener =

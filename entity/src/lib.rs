@@ -5,6 +5,8 @@ pub mod activity_agency;
 pub mod activity_output;
 pub mod activity_source;
 pub mod agency;
+pub mod api_key;
+pub mod audit_log;
 pub mod campaign;
 pub mod case_count;
 pub mod published_figure;

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_schema;
 mod m20261129_000002_reference_data;
 mod m20261129_000003_rollups;
+mod m20261129_000004_write_side;
 pub mod reference;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_schema::Migration),
             Box::new(m20261129_000002_reference_data::Migration),
             Box::new(m20261129_000003_rollups::Migration),
+            Box::new(m20261129_000004_write_side::Migration),
         ]
     }
 }

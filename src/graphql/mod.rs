@@ -1,22 +1,29 @@
 //! The GraphQL schema: built without I/O (`schema_builder`), the query root merged from one object
 //! per domain. Resolvers take what they need from the context, call `store`, and map the result.
 pub mod agency;
+pub mod audit;
 pub mod campaign;
 pub mod ids;
 pub mod lang;
 pub mod loader;
+pub mod mutation;
 pub mod node;
 pub mod pagination;
 pub mod region;
 pub mod scalars;
 pub mod source;
 pub mod statistics;
+pub mod subscription;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, Schema, SchemaBuilder};
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use entity::release;
+use tokio::sync::broadcast;
+
+use crate::disclosure::Secret;
 use crate::statistics::Disclosure;
 
 /// What resolvers need from the application (schema data).
@@ -26,6 +33,10 @@ pub struct ApiContext {
     pub max_page_size: u32,
     /// K2 and the display rule: everything needed to protect a count, nothing to undo it.
     pub disclosure: Arc<Disclosure>,
+    /// K1, where this server may write counts (a read-only replica has none).
+    pub k1: Option<Arc<Secret>>,
+    /// Tells subscribers that a release was published.
+    pub releases: broadcast::Sender<release::Model>,
 }
 
 /// The query root: every public read of the API.
@@ -37,14 +48,20 @@ pub struct QueryRoot(
     campaign::CampaignQuery,
     source::CatalogueQuery,
     statistics::StatisticsQuery,
+    audit::AuditQuery,
     node::NodeQuery,
 );
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
 
 /// The schema with no data attached: enough to print the SDL. Does no I/O.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub fn schema_builder()
+-> SchemaBuilder<QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
+    Schema::build(
+        QueryRoot::default(),
+        mutation::MutationRoot,
+        subscription::SubscriptionRoot,
+    )
 }
 
 /// The schema serving requests.

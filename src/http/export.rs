@@ -98,6 +98,8 @@ fn error_response(e: AppError) -> Response {
     let status = match &e {
         AppError::BadUserInput(_) | AppError::GrainNotAllowed(_) => StatusCode::BAD_REQUEST,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::Database(_) | AppError::Internal(_) => {
             tracing::error!(error = ?e, "export failed");
             StatusCode::INTERNAL_SERVER_ERROR

@@ -256,11 +256,30 @@ async fn execute(
     media: MediaType,
 ) -> Response {
     let lang = language(headers);
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(state, r, lang)),
-        BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| prepare(state, r, lang)).collect())
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = match crate::auth::authenticate(&state.api.db, authorization).await {
+        Ok(c) => c,
+        Err(e) => {
+            let status = if e.is_internal() {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            if e.is_internal() {
+                tracing::error!(error = ?e, "authentication failed");
+            }
+            return request_error(status, media, e.code(), &e.public_message());
         }
+    };
+    let batch = match batch {
+        BatchRequest::Single(r) => BatchRequest::Single(prepare(state, r, lang, &caller)),
+        BatchRequest::Batch(rs) => BatchRequest::Batch(
+            rs.into_iter()
+                .map(|r| prepare(state, r, lang, &caller))
+                .collect(),
+        ),
     };
     state.metrics.graphql_requests.inc();
     let resp = match state.schema.execute_batch(batch).await {
@@ -304,11 +323,18 @@ async fn execute(
     out
 }
 
-fn prepare(state: &AppState, req: Request, lang: Option<Language>) -> Request {
-    let mut req = req.data(new_loaders(
-        state.api.db.clone(),
-        state.api.disclosure.clone(),
-    ));
+fn prepare(
+    state: &AppState,
+    req: Request,
+    lang: Option<Language>,
+    caller: &crate::auth::Caller,
+) -> Request {
+    let mut req = req
+        .data(new_loaders(
+            state.api.db.clone(),
+            state.api.disclosure.clone(),
+        ))
+        .data(caller.clone());
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
     }

@@ -4,6 +4,7 @@
 mod assets;
 mod export;
 mod graphql;
+mod ws;
 
 use axum::Router;
 use axum::extract::State;
@@ -31,10 +32,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/graphql",
-            get(graphql::get_graphql).post(graphql::post_graphql),
-        )
+        .route("/graphql", get(ws::get_graphql).post(graphql::post_graphql))
         .route("/graphiql/{file}", get(assets::graphiql_asset))
         .route("/schema.graphql", get(schema_sdl))
         .route(

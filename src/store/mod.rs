@@ -26,3 +26,4 @@ where
     Ok((rows, total))
 }
 pub mod statistics;
+pub mod writes;

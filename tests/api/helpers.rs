@@ -15,6 +15,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     /// The database, for tests that write cells themselves.
     pub db: DatabaseConnection,
+    /// Its URL, for tests that run the command line on it.
+    pub database_url: String,
     pub client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
 }
@@ -114,7 +116,7 @@ impl TestApp {
         let mut cfg = ServeConfig::for_database(&url);
         configure(&mut cfg);
         let keys = KeySet {
-            k1: None,
+            k1: Some(Keys::test_keys().k1),
             k2: Some(Keys::test_keys().k2),
         };
         let app = Application::with_database(cfg, conn.clone(), metrics, keys)
@@ -126,6 +128,7 @@ impl TestApp {
             addr,
             client: reqwest::Client::new(),
             db: conn,
+            database_url: url,
             _dir: dir,
         }
     }
@@ -280,5 +283,29 @@ impl TestApp {
         ctip_api::store::statistics::build_rollups(&self.db, rel.id)
             .await
             .unwrap();
+    }
+}
+
+impl TestApp {
+    /// A new API key of that role.
+    pub async fn key(&self, role: ctip_api::auth::Role) -> String {
+        ctip_api::auth::create_key(&self.db, role, &format!("test {}", role.as_str()))
+            .await
+            .unwrap()
+            .1
+    }
+
+    /// POSTs a query with `Authorization: Bearer <key>`.
+    pub async fn query_as(&self, key: &str, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .bearer_auth(key)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json body")
     }
 }

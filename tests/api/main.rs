@@ -14,3 +14,4 @@ mod http;
 mod queries_per_request;
 mod regions;
 mod statistics;
+mod writes;

@@ -566,6 +566,8 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         db: app.db.clone(),
         max_page_size: 100,
         disclosure: disclosure.clone(),
+        k1: None,
+        releases: tokio::sync::broadcast::channel(1).0,
     };
     let cases = [
         (

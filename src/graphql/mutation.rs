@@ -1,0 +1,321 @@
+//! Writes: counts into the draft release, sources, and publishing. Every write needs an API key
+//! with role EDITOR (publishing: ADMIN), is all-or-nothing, idempotent, and audited.
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use entity::source;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+
+use super::ApiContext;
+use super::source::{Release, Source};
+use super::statistics::{AgeGroup, ExploitationForm, Metric, Sex};
+use crate::auth::{Caller, Role};
+use crate::dimensions::MetricKind;
+use crate::error::AppError;
+use crate::store::writes::{self, Actor, Changes};
+use crate::write::{self, CountInput as ServiceInput, RegionIndex};
+
+/// One count at the finest grain.
+#[derive(InputObject, Clone)]
+pub struct CountInput {
+    /// What is counted.
+    pub metric: Metric,
+    /// A province code valid in that month (`VN-P63-10` until June 2025, `VN-P34-15` from July 2025).
+    pub region: String,
+    /// The month, `YYYY-MM`; it must have ended.
+    pub month: String,
+    /// Sex of the victims (UNKNOWN where the metric has no sex).
+    #[graphql(default_with = "Sex::Unknown")]
+    pub sex: Sex,
+    /// Age group of the victims (UNKNOWN where the metric has no age).
+    #[graphql(default_with = "AgeGroup::Unknown")]
+    pub age_group: AgeGroup,
+    /// Form of exploitation.
+    #[graphql(default_with = "ExploitationForm::Unknown")]
+    pub exploitation_form: ExploitationForm,
+    /// Destination: DOMESTIC, a country code (CN, KH, LA, MM, TH, MY, KR), OTHER or UNKNOWN.
+    #[graphql(default = "UNKNOWN")]
+    pub destination: String,
+    /// The count, 0 or more (0 removes the cell from the draft).
+    pub count: i64,
+}
+
+/// What a write changed in the draft release.
+#[derive(SimpleObject)]
+pub struct WriteResult {
+    /// Cells that did not exist and now do.
+    pub inserted: u64,
+    /// Cells whose count changed.
+    pub updated: u64,
+    /// Cells set to 0.
+    pub removed: u64,
+    /// Cells that already held that count (writing the same batch twice changes nothing).
+    pub unchanged: u64,
+    /// True when nothing was written because it was a dry run.
+    pub dry_run: bool,
+}
+
+impl WriteResult {
+    fn from(c: Changes, dry_run: bool) -> Self {
+        WriteResult {
+            inserted: c.inserted,
+            updated: c.updated,
+            removed: c.removed,
+            unchanged: c.unchanged,
+            dry_run,
+        }
+    }
+}
+
+/// A problem in an imported file.
+#[derive(SimpleObject, Clone)]
+pub struct ImportProblem {
+    /// The line of the file (the header is line 1).
+    pub line: u64,
+    /// The column, when one is at fault.
+    pub column: Option<String>,
+    /// What is wrong and what to write instead.
+    pub message: String,
+}
+
+/// The outcome of an import: either every line was accepted (and written, unless a dry run), or
+/// nothing was written and every faulty line is named.
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    /// True when the file was valid.
+    pub accepted: bool,
+    /// Data lines read.
+    pub rows: u64,
+    /// What changed (or would change, in a dry run); null when the file was refused.
+    pub changes: Option<WriteResult>,
+    /// Every problem found (up to 1,000).
+    pub problems: Vec<ImportProblem>,
+    /// Number of faulty lines (may exceed the problems listed).
+    pub faulty_lines: u64,
+}
+
+/// A new source to cite.
+#[derive(InputObject)]
+pub struct SourceInput {
+    /// Stable code (letters, digits and dashes), e.g. `mps-report-2025`.
+    pub code: String,
+    /// NEWS_ARTICLE, DIRECTIVE, DATASET, STATISTICS, LEGAL_DOCUMENT, GOVERNMENT_REPORT, …
+    pub kind: String,
+    /// Who published it.
+    pub publisher: String,
+    /// Its title.
+    pub title: String,
+    /// Where to find it.
+    pub url: Option<String>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub published_on: Option<String>,
+    /// Licence or terms of use.
+    pub licence: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+pub fn caller<'a>(ctx: &'a Context<'_>) -> &'a Caller {
+    static ANONYMOUS: std::sync::OnceLock<Caller> = std::sync::OnceLock::new();
+    ctx.data_opt::<Caller>()
+        .unwrap_or_else(|| ANONYMOUS.get_or_init(Caller::anonymous))
+}
+
+fn actor(c: &Caller) -> Actor {
+    Actor {
+        key_id: c.key_id,
+        name: c.actor(),
+    }
+}
+
+fn ingest_key(api: &ApiContext) -> Result<&crate::disclosure::Secret, AppError> {
+    api.k1.as_deref().ok_or_else(|| {
+        AppError::Forbidden("this server holds no ingest key (K1), so it cannot write counts: write through a server or command configured with CTIP_K1".to_owned())
+    })
+}
+
+pub fn metric_kind(m: Metric) -> Result<MetricKind, AppError> {
+    MetricKind::parse(m.as_db()).ok_or_else(|| AppError::Internal("metric mapping".to_owned()))
+}
+
+#[derive(Default)]
+pub struct MutationRoot;
+
+/// Writes. Each needs an API key (`Authorization: Bearer <key>`): EDITOR for data, ADMIN to publish.
+#[Object(name = "Mutation")]
+impl MutationRoot {
+    /// Writes counts into the draft release (EDITOR). All or nothing; writing the same batch
+    /// twice changes nothing the second time. The answer says what changed.
+    async fn upsert_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source the counts come from (its code or id).")] source: ID,
+        #[graphql(desc = "The counts, at the finest grain.")] counts: Vec<CountInput>,
+        #[graphql(desc = "Only report what would change (default false).")] dry_run: Option<bool>,
+    ) -> Result<WriteResult> {
+        let dry_run = dry_run.unwrap_or(false);
+        let who = caller(ctx);
+        who.require(Role::Editor)?;
+        let api = ctx.data::<ApiContext>()?;
+        let k1 = ingest_key(api)?;
+        let src = write::source(&api.db, &source).await?;
+        let regions = RegionIndex::load(&api.db).await?;
+        let today = write::today();
+        let mut rows = Vec::with_capacity(counts.len());
+        let mut problems = Vec::new();
+        for (i, c) in counts.iter().enumerate() {
+            let input = ServiceInput {
+                metric: metric_kind(c.metric)?,
+                region: c.region.clone(),
+                month: c.month.clone(),
+                sex: c.sex.as_db().to_owned(),
+                age_group: c.age_group.as_db().to_owned(),
+                exploitation_form: c.exploitation_form.as_db().to_owned(),
+                destination: c.destination.clone(),
+                count: c.count,
+            };
+            match write::validate(&input, &regions, today) {
+                Ok(w) => rows.push(w),
+                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}]: {e}"))),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::BadUserInput(format!(
+                "nothing was written: {}",
+                problems.join("; ")
+            ))
+            .into());
+        }
+        let changes = write::write_counts(&api.db, k1, src.id, &rows, &actor(who), dry_run).await?;
+        Ok(WriteResult::from(changes, dry_run))
+    }
+
+    /// Imports counts from CSV text (EDITOR): columns
+    /// `metric,region,month,sex,age_group,exploitation_form,destination,count` (see
+    /// docs/import-format.md). Nothing is written when any line fails; every faulty line is named.
+    async fn import_counts(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The CSV text, UTF-8, with or without a byte order mark.")] csv: String,
+        #[graphql(desc = "The source the counts come from (its code or id).")] source: ID,
+        #[graphql(desc = "Only report what would change.")] dry_run: Option<bool>,
+    ) -> Result<ImportResult> {
+        let who = caller(ctx);
+        who.require(Role::Editor)?;
+        let api = ctx.data::<ApiContext>()?;
+        let k1 = ingest_key(api)?;
+        let src = write::source(&api.db, &source).await?;
+        let dry_run = dry_run.unwrap_or(false);
+        let outcome =
+            crate::import::import_counts(&api.db, k1, src.id, csv.as_bytes(), &actor(who), dry_run)
+                .await?;
+        Ok(outcome.into())
+    }
+
+    /// Records a new source (EDITOR).
+    async fn create_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source.")] input: SourceInput,
+    ) -> Result<Source> {
+        let who = caller(ctx);
+        who.require(Role::Editor)?;
+        let api = ctx.data::<ApiContext>()?;
+        if input.code.is_empty()
+            || !input
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
+            return Err(AppError::BadUserInput(
+                "`code` must be letters, digits, dots and dashes".to_owned(),
+            )
+            .into());
+        }
+        if crate::store::catalogue::source_by_code(&api.db, &input.code)
+            .await
+            .map_err(AppError::from)?
+            .is_some()
+        {
+            return Err(AppError::BadUserInput(format!(
+                "a source with the code \"{}\" exists already",
+                input.code
+            ))
+            .into());
+        }
+        let txn = api.db.begin().await.map_err(AppError::from)?;
+        let model = source::ActiveModel {
+            code: Set(input.code.clone()),
+            kind: Set(input.kind),
+            publisher: Set(input.publisher),
+            title: Set(input.title),
+            url: Set(input.url),
+            published_on: Set(input.published_on),
+            licence: Set(input.licence),
+            synthetic: Set(false),
+            notes: Set(input.notes),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::from)?;
+        let after = serde_json::json!({ "code": model.code, "title": model.title, "publisher": model.publisher }).to_string();
+        writes::record(
+            &txn,
+            &actor(who),
+            "create_source",
+            "source",
+            model.code.clone(),
+            None,
+            Some(after),
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Source(model))
+    }
+
+    /// Freezes the draft into a new release that public queries read from now on (ADMIN).
+    /// Earlier releases stay queryable with exactly the numbers they had.
+    async fn publish_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What the release holds and what changed.")] notes: String,
+    ) -> Result<Release> {
+        let who = caller(ctx);
+        who.require(Role::Admin)?;
+        let api = ctx.data::<ApiContext>()?;
+        let txn = api.db.begin().await.map_err(AppError::from)?;
+        let Some(published) = writes::publish_release(&txn, &notes, &actor(who))
+            .await
+            .map_err(AppError::from)?
+        else {
+            return Err(AppError::BadUserInput(
+                "there is no draft to publish: write counts first".to_owned(),
+            )
+            .into());
+        };
+        txn.commit().await.map_err(AppError::from)?;
+        // Subscribers refresh; nobody listening is fine.
+        let _ = api.releases.send(published.clone());
+        Ok(Release(published))
+    }
+}
+
+impl From<crate::import::ImportOutcome> for ImportResult {
+    fn from(o: crate::import::ImportOutcome) -> Self {
+        ImportResult {
+            accepted: o.accepted,
+            rows: o.rows,
+            changes: o.changes.map(|c| WriteResult::from(c, o.dry_run)),
+            problems: o
+                .problems
+                .into_iter()
+                .map(|p| ImportProblem {
+                    line: p.line,
+                    column: p.column.map(str::to_owned),
+                    message: p.message,
+                })
+                .collect(),
+            faulty_lines: o.faulty_lines,
+        }
+    }
+}

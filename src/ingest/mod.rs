@@ -1,0 +1,2 @@
+//! Import and validation of incoming data.
+pub mod csv;

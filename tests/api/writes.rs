@@ -1,0 +1,426 @@
+//! Data in: keys and roles, counts into the draft, CSV import, audit trail, releases, faults.
+use ctip_api::auth::Role;
+use entity::{audit_log, case_count};
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code};
+
+const UPSERT: &str = "mutation($counts: [CountInput!]!, $dry: Boolean) { upsertCounts(source: \"synthetic-demo\", counts: $counts, dryRun: $dry) { inserted updated removed unchanged dryRun } }";
+const IMPORT: &str = "mutation($csv: String!, $dry: Boolean) { importCounts(csv: $csv, source: \"synthetic-demo\", dryRun: $dry) { accepted rows faultyLines changes { inserted updated removed unchanged dryRun } problems { line column message } } }";
+const PUBLISH: &str =
+    "mutation($notes: String!) { publishRelease(notes: $notes) { code notes publishedAt } }";
+const TOTAL: &str = "query($r: ID, $p: String) { caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { period: $p, region: \"VN-P63-10\" }, release: $r) { total { value display } release { code } } }";
+
+fn lao_cai(n: i64, month: &str) -> Value {
+    json!({ "metric": "VICTIMS_IDENTIFIED", "region": "VN-P63-10", "month": month, "sex": "FEMALE", "ageGroup": "UNDER_16", "exploitationForm": "SEXUAL", "destination": "CN", "count": n })
+}
+
+async fn cells(app: &TestApp) -> u64 {
+    case_count::Entity::find().count(&app.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn writes_need_a_key_and_the_right_role() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let anonymous = app
+        .query_with(UPSERT, json!({ "counts": [lao_cai(9, "2024-07")] }))
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let bogus = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("ctip_nope")
+        .json(&json!({ "query": "{ dataset { title } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bogus.status(), 401);
+    let editor = app.key(Role::Editor).await;
+    let publish = app
+        .query_as(&editor, PUBLISH, json!({ "notes": "x" }))
+        .await;
+    assert_eq!(error_code(&publish), "FORBIDDEN");
+    let audit = app
+        .query_as(&editor, "{ auditLog { totalCount } }", json!({}))
+        .await;
+    assert_eq!(error_code(&audit), "FORBIDDEN");
+    let revoked = app.key(Role::Admin).await;
+    let id = ctip_api::auth::list_keys(&app.db)
+        .await
+        .unwrap()
+        .last()
+        .unwrap()
+        .id;
+    assert!(ctip_api::auth::revoke_key(&app.db, id).await.unwrap());
+    let after = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&revoked)
+        .json(&json!({ "query": "{ dataset { title } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    assert_eq!(cells(&app).await, 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn an_editors_counts_stay_in_the_draft_until_an_admin_publishes_and_old_releases_keep_their_numbers()
+ {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let (editor, admin) = (app.key(Role::Editor).await, app.key(Role::Admin).await);
+    let wrote = app
+        .query_as(
+            &editor,
+            UPSERT,
+            json!({ "counts": [lao_cai(9, "2024-07"), lao_cai(3, "2024-08")] }),
+        )
+        .await;
+    assert_eq!(
+        wrote["data"]["upsertCounts"],
+        json!({ "inserted": 2, "updated": 0, "removed": 0, "unchanged": 0, "dryRun": false }),
+        "{wrote}"
+    );
+    let public = app.query_with(TOTAL, json!({ "p": "2024" })).await;
+    assert_eq!(
+        public["data"]["caseStatistics"]["total"]["value"], 0,
+        "readers never see the draft"
+    );
+    let published = app
+        .query_as(&admin, PUBLISH, json!({ "notes": "first real counts" }))
+        .await;
+    let code = published["data"]["publishRelease"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = app.query_with(TOTAL, json!({ "p": "2024" })).await;
+    assert_eq!(
+        now["data"]["caseStatistics"]["release"]["code"],
+        code.as_str()
+    );
+    let v = now["data"]["caseStatistics"]["total"]["value"]
+        .as_i64()
+        .unwrap();
+    assert!((10..=14).contains(&v), "12 victims, adjusted: {v}");
+    let old = app
+        .query_with(TOTAL, json!({ "p": "2024", "r": "demo-1" }))
+        .await;
+    assert_eq!(
+        old["data"]["caseStatistics"]["total"]["value"], 0,
+        "the earlier release is unchanged"
+    );
+    let releases = app
+        .query("{ releases { code } dataset { currentRelease { code } } }")
+        .await;
+    assert_eq!(releases["data"]["releases"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        releases["data"]["dataset"]["currentRelease"]["code"],
+        code.as_str()
+    );
+}
+
+#[tokio::test]
+async fn the_same_batch_twice_changes_nothing_the_second_time_and_bad_counts_write_nothing() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let editor = app.key(Role::Editor).await;
+    let batch = json!({ "counts": [lao_cai(9, "2024-07"), lao_cai(4, "2024-09")] });
+    app.query_as(&editor, UPSERT, batch.clone()).await;
+    let again = app.query_as(&editor, UPSERT, batch).await;
+    assert_eq!(again["data"]["upsertCounts"]["unchanged"], 2);
+    assert_eq!(again["data"]["upsertCounts"]["inserted"], 0);
+    let before = cells(&app).await;
+    let mut wrong_dims = lao_cai(2, "2024-10");
+    wrong_dims["metric"] = json!("CASES_DETECTED");
+    for bad in [
+        lao_cai(-1, "2024-10"),
+        lao_cai(3, "2999-01"),
+        lao_cai(3, "2024-13"),
+        wrong_dims,
+        json!({ "metric": "VICTIMS_IDENTIFIED", "region": "VN-P34-15", "month": "2024-01", "count": 1 }),
+    ] {
+        let body = app
+            .query_as(
+                &editor,
+                UPSERT,
+                json!({ "counts": [lao_cai(7, "2024-11"), bad.clone()] }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{bad}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("counts[1]")
+        );
+    }
+    assert_eq!(
+        cells(&app).await,
+        before,
+        "all or nothing: the valid count was not written either"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_file_is_refused_with_every_faulty_line_named_and_a_good_one_imported() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let editor = app.key(Role::Editor).await;
+    let bad = "\u{feff}metric,region,month,sex,age_group,exploitation_form,destination,count\n\
+        VICTIMS_IDENTIFIED,VN-P63-10,2024-07,FEMALE,UNDER_16,SEXUAL,CN,3\n\
+        VICTIMS_IDENTIFIED,VN-P63-10,2024-13,FEMALE,UNDER_16,SEXUAL,CN,3\n\
+        VICTIMS_IDENTIFIED,VN-P63-99,2024-07,FEMALE,UNDER_16,SEXUAL,CN,3\n\
+        CASES_DETECTED,VN-P63-10,2024-07,FEMALE,UNKNOWN,SEXUAL,CN,-2\n";
+    let body = app.query_as(&editor, IMPORT, json!({ "csv": bad })).await;
+    let r = &body["data"]["importCounts"];
+    assert_eq!(r["accepted"], false, "{body}");
+    assert_eq!(r["faultyLines"], 3);
+    let lines: Vec<i64> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["line"].as_i64().unwrap())
+        .collect();
+    assert!(
+        lines.contains(&3) && lines.contains(&4) && lines.contains(&5),
+        "{lines:?}"
+    );
+    assert!(
+        r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["column"] == "month")
+    );
+    assert_eq!(cells(&app).await, 0, "nothing written");
+    let good = "metric,region,month,sex,age_group,exploitation_form,destination,count\n\
+        VICTIMS_IDENTIFIED,VN-P63-10,2024-07,FEMALE,UNDER_16,SEXUAL,CN,3\n\
+        CASES_DETECTED,VN-P63-10,2024-07,UNKNOWN,UNKNOWN,SEXUAL,CN,2\n";
+    let dry = app
+        .query_as(&editor, IMPORT, json!({ "csv": good, "dry": true }))
+        .await;
+    assert_eq!(
+        dry["data"]["importCounts"]["changes"],
+        json!({ "inserted": 2, "updated": 0, "removed": 0, "unchanged": 0, "dryRun": true })
+    );
+    assert_eq!(cells(&app).await, 0, "a dry run writes nothing");
+    let real = app.query_as(&editor, IMPORT, json!({ "csv": good })).await;
+    assert_eq!(real["data"]["importCounts"]["accepted"], true);
+    assert_eq!(cells(&app).await, 2);
+}
+
+#[tokio::test]
+async fn the_audit_trail_shows_who_did_what_and_cannot_be_edited() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let (editor, admin) = (app.key(Role::Editor).await, app.key(Role::Admin).await);
+    app.query_as(
+        &editor,
+        UPSERT,
+        json!({ "counts": [lao_cai(9, "2024-07")] }),
+    )
+    .await;
+    app.query_as(
+        &editor,
+        UPSERT,
+        json!({ "counts": [lao_cai(6, "2024-07")] }),
+    )
+    .await;
+    app.query_as(&admin, PUBLISH, json!({ "notes": "n" })).await;
+    let log = app.query_as(&admin, "{ auditLog(first: 10) { totalCount edges { node { actor action entityKey before after keyId } } } }", json!({})).await;
+    let entries = log["data"]["auditLog"]["edges"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{log}");
+    assert_eq!(entries[0]["node"]["action"], "publish_release");
+    let second = &entries[1]["node"];
+    assert_eq!(second["action"], "set_count");
+    assert!(second["actor"].as_str().unwrap().contains("test EDITOR"));
+    assert!(
+        second["before"].as_str().unwrap().contains("\"n\":9")
+            && second["after"].as_str().unwrap().contains("\"n\":6")
+    );
+    let edit = app
+        .db
+        .execute_unprepared("UPDATE audit_log SET actor = 'someone else'")
+        .await;
+    assert!(edit.is_err(), "the audit log is append-only");
+    let delete = app.db.execute_unprepared("DELETE FROM audit_log").await;
+    assert!(delete.is_err(), "the audit log cannot be emptied");
+    assert_eq!(audit_log::Entity::find().count(&app.db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn a_revision_that_lowers_a_count_changes_only_the_nodes_that_contain_it() {
+    let app = TestApp::spawn().await;
+    let (editor, admin) = (app.key(Role::Editor).await, app.key(Role::Admin).await);
+    app.query_as(
+        &editor,
+        UPSERT,
+        json!({ "counts": [lao_cai(30, "2024-07")] }),
+    )
+    .await;
+    let r1 = app
+        .query_as(&admin, PUBLISH, json!({ "notes": "r1" }))
+        .await["data"]["publishRelease"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let q = "query($r: ID) { caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { period: \"2024\" }, groupBy: [REGION, PERIOD], periodGranularity: MONTH, release: $r) { rows { region { code } period { label } value { value display } } } }";
+    let before = app.query_with(q, json!({ "r": r1 })).await;
+    app.query_as(
+        &editor,
+        UPSERT,
+        json!({ "counts": [lao_cai(20, "2024-07")] }),
+    )
+    .await;
+    let r2 = app
+        .query_as(&admin, PUBLISH, json!({ "notes": "r2: a revision" }))
+        .await["data"]["publishRelease"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let after = app.query_with(q, json!({ "r": r2 })).await;
+    let pinned = app.query_with(q, json!({ "r": r1 })).await;
+    assert_eq!(before, pinned, "a pinned release keeps exactly its numbers");
+    let rows = |v: &Value| {
+        v["data"]["caseStatistics"]["rows"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let mut changed = 0;
+    for (a, b) in rows(&before).iter().zip(rows(&after).iter()) {
+        if a != b {
+            changed += 1;
+            assert_eq!(a["region"]["code"], "VN-P63-10");
+            assert_eq!(a["period"]["label"], "2024-07");
+        }
+    }
+    assert_eq!(
+        changed, 1,
+        "the lowered province-month changed (30 → 20 true victims)"
+    );
+}
+
+#[tokio::test]
+async fn two_imports_at_the_same_time_are_serialized_never_interleaved() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let editor = app.key(Role::Editor).await;
+    let file = |n: i64| {
+        let mut s =
+            String::from("metric,region,month,sex,age_group,exploitation_form,destination,count\n");
+        for month in 1..=12 {
+            for code in ["VN-P63-10", "VN-P63-02", "VN-P63-11", "VN-P63-12"] {
+                s.push_str(&format!(
+                    "VICTIMS_IDENTIFIED,{code},2023-{month:02},FEMALE,ADULT,SEXUAL,CN,{n}\n"
+                ));
+            }
+        }
+        s
+    };
+    let (a, b) = tokio::join!(
+        app.query_as(&editor, IMPORT, json!({ "csv": file(5) })),
+        app.query_as(&editor, IMPORT, json!({ "csv": file(8) }))
+    );
+    assert_eq!(a["data"]["importCounts"]["accepted"], true, "{a}");
+    assert_eq!(b["data"]["importCounts"]["accepted"], true, "{b}");
+    let entries = audit_log::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(entries.len(), 96);
+    // The first import's 48 entries come first, then the second's: never mixed.
+    let afters: Vec<String> = entries
+        .iter()
+        .map(|e| e.after.clone().unwrap_or_default())
+        .collect();
+    let first = &afters[0];
+    assert!(afters[..48].iter().all(|a| a == first));
+    assert!(afters[48..].iter().all(|a| a != first));
+    let ns: std::collections::HashSet<i64> = case_count::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.n)
+        .collect();
+    assert_eq!(ns.len(), 1, "the last import wins everywhere: {ns:?}");
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_all_or_nothing() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    let mut s =
+        String::from("metric,region,month,sex,age_group,exploitation_form,destination,count\n");
+    let mut rows = 0;
+    for year in 2015..=2023 {
+        for month in 1..=12 {
+            for dest in ["CN", "KH", "LA", "MM", "TH", "MY", "KR", "DOMESTIC"] {
+                for form in [
+                    "SEXUAL",
+                    "FORCED_LABOUR",
+                    "FORCED_MARRIAGE",
+                    "FORCED_CRIMINALITY",
+                ] {
+                    for code in [
+                        "VN-P63-10",
+                        "VN-P63-02",
+                        "VN-P63-11",
+                        "VN-P63-12",
+                        "VN-P63-14",
+                        "VN-P63-04",
+                    ] {
+                        s.push_str(&format!("VICTIMS_IDENTIFIED,{code},{year}-{month:02},FEMALE,ADULT,{form},{dest},3\n"));
+                        rows += 1;
+                    }
+                }
+            }
+        }
+    }
+    std::fs::write(&path, s).unwrap();
+    let url = database_url(&app);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ctip-api"))
+        .args([
+            "import",
+            "counts",
+            path.to_str().unwrap(),
+            "--source",
+            "synthetic-demo",
+            "--database-url",
+            &url,
+        ])
+        .env(
+            "CTIP_K1",
+            ctip_api::disclosure::Keys::test_keys().k1.to_hex(),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let n = cells(&app).await;
+    assert!(n == 0 || n == rows, "after a kill: {n} of {rows} rows");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ctip-api"))
+        .args([
+            "import",
+            "counts",
+            path.to_str().unwrap(),
+            "--source",
+            "synthetic-demo",
+            "--database-url",
+            &url,
+        ])
+        .env(
+            "CTIP_K1",
+            ctip_api::disclosure::Keys::test_keys().k1.to_hex(),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(cells(&app).await, rows, "a rerun completes the import");
+}
+
+fn database_url(app: &TestApp) -> String {
+    app.database_url.clone()
+}
