@@ -77,7 +77,11 @@ impl Application {
             max_page_size: cfg.max_page_size,
             disclosure,
         };
-        let schema = build_schema(api.clone());
+        let schema = build_schema(
+            api.clone(),
+            cfg.limits.max_complexity,
+            crate::http::recursive_depth(&cfg.limits),
+        );
         let listener =
             TcpListener::bind(cfg.listen)
                 .await
@@ -91,6 +95,7 @@ impl Application {
                 schema,
                 api,
                 metrics,
+                limits: Arc::new(cfg.limits.clone()),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

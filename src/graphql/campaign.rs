@@ -131,6 +131,7 @@ impl Campaign {
             .collect())
     }
     /// The activities of the campaign (by default with those of its sub-campaigns).
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -401,6 +402,7 @@ impl CampaignQuery {
     }
 
     /// Campaigns, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -428,6 +430,7 @@ impl CampaignQuery {
     }
 
     /// Activities of all campaigns, filtered.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,

@@ -376,6 +376,7 @@ impl RegionQuery {
     }
 
     /// Regions, ordered by code, filtered by level, parent and validity date, or found by name.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn regions(
         &self,

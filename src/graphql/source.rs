@@ -229,6 +229,7 @@ pub struct CatalogueQuery;
 #[Object]
 impl CatalogueQuery {
     /// Every source the data cites.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn sources(
         &self,
         ctx: &Context<'_>,
@@ -265,6 +266,7 @@ impl CatalogueQuery {
 
     /// Figures official sources already published, as published, each with its citation. Counting
     /// bases differ between sources: never add them up or compare them naïvely.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn published_figures(
         &self,
         ctx: &Context<'_>,

@@ -2,15 +2,21 @@
 //! by the kind of error, queries only over GET. The stock async-graphql-axum handler always labels
 //! its answer graphql-response+json and answers 200 with `data: null` on request errors; this
 //! handler follows the specification instead.
-use async_graphql::parser::types::OperationType;
+use std::time::Duration;
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::limits::{self, BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
+use crate::config::LimitsConfig;
+use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
 
@@ -100,8 +106,7 @@ fn language(headers: &HeaderMap) -> Option<Language> {
 }
 
 /// The operation a request would run, to refuse mutations over GET before executing anything.
-fn operation_type(req: &Request) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
+fn operation_type(doc: &ExecutableDocument, req: &Request) -> Option<OperationType> {
     let name = req.operation_name.as_deref();
     doc.operations
         .iter()
@@ -138,18 +143,26 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
             "Missing `query` parameter: GET /graphql?query={...}",
         );
     }
-    if operation_type(&req) == Some(OperationType::Mutation) {
-        let mut resp = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            "METHOD_NOT_ALLOWED",
-            "Mutations are accepted over POST only.",
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return resp;
-    }
-    execute(&state, &headers, BatchRequest::Single(req), media).await
+    execute(
+        &state,
+        &headers,
+        BatchRequest::Single(req),
+        media,
+        Method::Get,
+    )
+    .await
+}
+
+fn mutation_over_get(media: MediaType) -> Response {
+    let mut resp = request_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        media,
+        "METHOD_NOT_ALLOWED",
+        "Mutations are accepted over POST only.",
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    resp
 }
 
 fn not_acceptable() -> Response {
@@ -162,10 +175,17 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// How a request came: over GET only queries run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
 pub async fn post_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -188,6 +208,10 @@ pub async fn post_graphql(
             "POST /graphql takes a JSON body: send Content-Type: application/json.",
         );
     }
+    let body = match read_body(&headers, body, &state.limits).await {
+        Ok(b) => b,
+        Err(resp) => return resp(media),
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -199,6 +223,21 @@ pub async fn post_graphql(
             );
         }
     };
+    if let Value::Array(items) = &value
+        && items.len() > state.limits.max_batch
+    {
+        return refuse(
+            media,
+            &Refusal {
+                code: BATCH_TOO_LARGE,
+                message: format!(
+                    "The batch holds {} operations; at most {} are accepted in one request.",
+                    items.len(),
+                    state.limits.max_batch
+                ),
+            },
+        );
+    }
     if let Err(msg) = check_shape(&value) {
         return request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", &msg);
     }
@@ -213,7 +252,85 @@ pub async fn post_graphql(
             );
         }
     };
-    execute(&state, &headers, batch, media).await
+    execute(&state, &headers, batch, media, Method::Post).await
+}
+
+/// A way to answer a body that could not be read, once the media type is known.
+type Answer = Box<dyn FnOnce(MediaType) -> Response + Send>;
+
+/// Reads the body within the size limit and the read timeout: a client that announces or sends
+/// too much gets 413, one that dribbles its body in gets 408, both as coded errors.
+async fn read_body(headers: &HeaderMap, body: Body, l: &LimitsConfig) -> Result<Bytes, Answer> {
+    let max = l.max_body_bytes;
+    let too_large = move |media| {
+        request_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            PAYLOAD_TOO_LARGE,
+            &format!("The request body exceeds {max} bytes, the limit."),
+        )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max as u64) {
+        return Err(Box::new(too_large));
+    }
+    let read = async {
+        let mut out = Vec::with_capacity(announced.unwrap_or(0) as usize);
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| ReadError::Broken)?;
+            if out.len() + chunk.len() > max {
+                return Err(ReadError::TooLarge);
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(out))
+    };
+    let ms = l.body_read_timeout_ms;
+    match tokio::time::timeout(Duration::from_millis(ms), read).await {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(ReadError::TooLarge)) => Err(Box::new(too_large)),
+        Ok(Err(ReadError::Broken)) => Err(Box::new(|media| {
+            request_error(
+                StatusCode::BAD_REQUEST,
+                media,
+                "BAD_REQUEST",
+                "The request body could not be read.",
+            )
+        })),
+        Err(_) => Err(Box::new(move |media| {
+            let mut resp = request_error(
+                StatusCode::REQUEST_TIMEOUT,
+                media,
+                "REQUEST_TIMEOUT",
+                &format!("The request body did not arrive within {ms} ms, the limit."),
+            );
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            resp
+        })),
+    }
+}
+
+enum ReadError {
+    TooLarge,
+    Broken,
+}
+
+/// A request refused for its shape or cost, before anything ran. Like a validation failure, it
+/// is a 400 with graphql-response+json and a 200 with plain JSON; a payload over a size limit is
+/// a 413 either way.
+fn refuse(media: MediaType, r: &Refusal) -> Response {
+    let status = match r.code {
+        PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        BATCH_TOO_LARGE => StatusCode::BAD_REQUEST,
+        _ if media == MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    request_error(status, media, r.code, &r.message)
 }
 
 /// A request must be an object with a string `query` (or a non-empty array of such objects).
@@ -249,24 +366,132 @@ fn check_shape(v: &Value) -> Result<(), String> {
     }
 }
 
+/// Checks every operation of the request against the limits, then runs them all within the
+/// execution timeout. Nothing runs unless the whole request passes.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     batch: BatchRequest,
     media: MediaType,
+    method: Method,
 ) -> Response {
-    let lang = language(headers);
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(state, r, lang)),
-        BatchRequest::Batch(rs) => {
-            BatchRequest::Batch(rs.into_iter().map(|r| prepare(state, r, lang)).collect())
+    let l = &state.limits;
+    let (mut requests, single) = match batch {
+        BatchRequest::Single(r) => (vec![r], true),
+        BatchRequest::Batch(rs) => (rs, false),
+    };
+    for r in &mut requests {
+        let vars = serde_json::to_string(&r.variables).map_or(0, |v| v.len());
+        if vars > l.max_variables_bytes {
+            return refuse(
+                media,
+                &Refusal {
+                    code: PAYLOAD_TOO_LARGE,
+                    message: format!(
+                        "The variables are {vars} bytes of JSON; at most {} are accepted.",
+                        l.max_variables_bytes
+                    ),
+                },
+            );
         }
+        match limits::parse_and_check(&r.query, l) {
+            Ok(doc) => {
+                if method == Method::Get && operation_type(&doc, r) == Some(OperationType::Mutation)
+                {
+                    return mutation_over_get(media);
+                }
+                r.set_parsed_query(doc);
+            }
+            Err(ParseOutcome::Refused(refusal)) => return refuse(media, &refusal),
+            // async-graphql reports the syntax error with its position.
+            Err(ParseOutcome::Unparsable) => {}
+        }
+    }
+    // A batch costs the sum of its parts: measure each without running it first.
+    let mut answers: Vec<Option<async_graphql::Response>> = Vec::new();
+    if !single {
+        let mut total = 0usize;
+        for r in &mut requests {
+            let (answer, cost) = dry_run(state, r).await;
+            total = total.saturating_add(cost);
+            answers.push(answer);
+        }
+        if total > l.max_complexity {
+            let e = too_complex(total, l.max_complexity);
+            return refuse(
+                media,
+                &Refusal {
+                    code: crate::graphql::cost::QUERY_TOO_COMPLEX,
+                    message: e.message,
+                },
+            );
+        }
+    }
+    let lang = language(headers);
+    let run = async {
+        let mut out = Vec::with_capacity(requests.len());
+        let mut pending = Vec::new();
+        for (i, r) in requests.into_iter().enumerate() {
+            match answers.get_mut(i).and_then(Option::take) {
+                Some(answer) => out.push(Some(answer)),
+                None => {
+                    out.push(None);
+                    pending.push((i, prepare(state, r, lang)));
+                }
+            }
+        }
+        state.metrics.graphql_requests.inc_by(pending.len() as u64);
+        let (slots, reqs): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+        let done = match state.schema.execute_batch(BatchRequest::Batch(reqs)).await {
+            BatchResponse::Batch(rs) => rs,
+            BatchResponse::Single(r) => vec![r],
+        };
+        for (i, r) in slots.into_iter().zip(done) {
+            out[i] = Some(r);
+        }
+        out.into_iter()
+            .map(|r| with_codes(r.unwrap_or_default()))
+            .collect::<Vec<_>>()
     };
-    state.metrics.graphql_requests.inc();
-    let resp = match state.schema.execute_batch(batch).await {
-        BatchResponse::Single(r) => BatchResponse::Single(with_codes(r)),
-        BatchResponse::Batch(rs) => BatchResponse::Batch(rs.into_iter().map(with_codes).collect()),
+    let ms = l.execution_timeout_ms;
+    let Ok(mut responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
+        tracing::warn!(timeout_ms = ms, "request execution timed out");
+        let mut resp = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            "TIMEOUT",
+            &format!(
+                "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
+            ),
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return resp;
     };
+    let resp = if single {
+        BatchResponse::Single(responses.remove(0))
+    } else {
+        BatchResponse::Batch(responses)
+    };
+    respond(resp, media)
+}
+
+/// Parses and validates a batch part without running it: its answer when it failed, its cost.
+async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Response>, usize) {
+    let probe = CostProbe::default();
+    let mut check = Request::new(r.query.clone()).variables(r.variables.clone());
+    if let Some(name) = &r.operation_name {
+        check = check.operation_name(name.clone());
+    }
+    if let Ok(doc) = r.parsed_query() {
+        check.set_parsed_query(doc.clone());
+    }
+    let answer = state.schema.execute(check.data(probe.clone())).await;
+    let failed = !answer.errors.is_empty();
+    (failed.then_some(answer), probe.cost())
+}
+
+fn respond(resp: BatchResponse, media: MediaType) -> Response {
     let (status, body) = match resp {
         BatchResponse::Single(r) => {
             let is_request_error = r.data == async_graphql::Value::Null
@@ -323,7 +548,13 @@ fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
     for e in &mut r.errors {
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
-            let code = if !e.path.is_empty() {
+            let code = if e.message.starts_with("The recursion depth of the query")
+                || e.message.starts_with("Query is nested too deep")
+            {
+                limits::QUERY_TOO_DEEP
+            } else if e.message.starts_with("Query is too complex") {
+                limits::QUERY_TOO_COMPLEX
+            } else if !e.path.is_empty() {
                 "BAD_USER_INPUT"
             } else if request_error && e.message.contains("Parse error")
                 || e.message.starts_with(" -->")

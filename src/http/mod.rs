@@ -4,6 +4,9 @@
 mod assets;
 mod export;
 mod graphql;
+mod limits;
+
+pub use limits::recursive_depth;
 
 use axum::Router;
 use axum::extract::State;
@@ -15,6 +18,9 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
+use crate::config::LimitsConfig;
 use crate::graphql::{ApiContext, AppSchema};
 use crate::metrics::Metrics;
 
@@ -25,6 +31,8 @@ pub struct AppState {
     /// The same context the resolvers get, for the routes that share their code (CSV export).
     pub api: ApiContext,
     pub metrics: Metrics,
+    /// What one request may cost (checked before anything runs).
+    pub limits: Arc<LimitsConfig>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -11,6 +11,7 @@ mod campaigns;
 mod contract;
 mod export;
 mod http;
+mod limits;
 mod queries_per_request;
 mod regions;
 mod statistics;
