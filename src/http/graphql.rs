@@ -6,16 +6,14 @@ use std::time::Duration;
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::limits::{self, BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
-use crate::config::LimitsConfig;
 use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
@@ -208,9 +206,17 @@ pub async fn post_graphql(
             "POST /graphql takes a JSON body: send Content-Type: application/json.",
         );
     }
-    let body = match read_body(&headers, body, &state.limits).await {
+    let body = match super::body::read(&headers, body, &state.limits).await {
         Ok(b) => b,
-        Err(resp) => return resp(media),
+        Err(e) => {
+            let mut resp = request_error(e.status, media, e.code, &e.message);
+            if e.status == StatusCode::REQUEST_TIMEOUT {
+                // The rest of a dribbling body is not worth waiting for.
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            return resp;
+        }
     };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -253,71 +259,6 @@ pub async fn post_graphql(
         }
     };
     execute(&state, &headers, batch, media, Method::Post).await
-}
-
-/// A way to answer a body that could not be read, once the media type is known.
-type Answer = Box<dyn FnOnce(MediaType) -> Response + Send>;
-
-/// Reads the body within the size limit and the read timeout: a client that announces or sends
-/// too much gets 413, one that dribbles its body in gets 408, both as coded errors.
-async fn read_body(headers: &HeaderMap, body: Body, l: &LimitsConfig) -> Result<Bytes, Answer> {
-    let max = l.max_body_bytes;
-    let too_large = move |media| {
-        request_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            media,
-            PAYLOAD_TOO_LARGE,
-            &format!("The request body exceeds {max} bytes, the limit."),
-        )
-    };
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > max as u64) {
-        return Err(Box::new(too_large));
-    }
-    let read = async {
-        let mut out = Vec::with_capacity(announced.unwrap_or(0) as usize);
-        let mut stream = body.into_data_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|_| ReadError::Broken)?;
-            if out.len() + chunk.len() > max {
-                return Err(ReadError::TooLarge);
-            }
-            out.extend_from_slice(&chunk);
-        }
-        Ok(Bytes::from(out))
-    };
-    let ms = l.body_read_timeout_ms;
-    match tokio::time::timeout(Duration::from_millis(ms), read).await {
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(ReadError::TooLarge)) => Err(Box::new(too_large)),
-        Ok(Err(ReadError::Broken)) => Err(Box::new(|media| {
-            request_error(
-                StatusCode::BAD_REQUEST,
-                media,
-                "BAD_REQUEST",
-                "The request body could not be read.",
-            )
-        })),
-        Err(_) => Err(Box::new(move |media| {
-            let mut resp = request_error(
-                StatusCode::REQUEST_TIMEOUT,
-                media,
-                "REQUEST_TIMEOUT",
-                &format!("The request body did not arrive within {ms} ms, the limit."),
-            );
-            resp.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            resp
-        })),
-    }
-}
-
-enum ReadError {
-    TooLarge,
-    Broken,
 }
 
 /// A request refused for its shape or cost, before anything ran. Like a validation failure, it

@@ -2,6 +2,7 @@
 //! the SDL, liveness, readiness and Prometheus metrics, under tracing, request-id, CORS and
 //! compression layers.
 mod assets;
+mod body;
 mod export;
 mod graphql;
 mod limits;
@@ -16,7 +17,7 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use std::sync::Arc;
 
@@ -67,19 +68,23 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                let path = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|p| p.as_str())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path, request_id = %id)
-            }),
+            TraceLayer::new_for_http()
+                // A timeout or a refused client is not the server failing: AppError logs
+                // internal errors at ERROR, once, where they happen.
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN))
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    let path = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|p| p.as_str())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path, request_id = %id)
+                }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
