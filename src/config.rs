@@ -22,6 +22,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at startup; boxing would buy nothing"
+)]
 pub enum Command {
     /// Serve the API (the default when no command is given).
     Serve(ServeConfig),
@@ -107,6 +111,42 @@ pub struct ServeConfig {
     pub shutdown_grace_seconds: u64,
     #[command(flatten)]
     pub limits: LimitsConfig,
+    #[command(flatten)]
+    pub http: HttpConfig,
+}
+
+/// Browser-facing HTTP policy: CORS and the security headers.
+#[derive(Debug, Clone, Args)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API from a browser (comma-separated), or `*` for any. No
+    /// credentials are ever allowed: the API is public and has none.
+    #[arg(
+        long,
+        env = "CTIP_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
+    /// Content-Security-Policy of every response but the GraphiQL page (JSON, CSV, text).
+    #[arg(long, env = "CTIP_CONTENT_SECURITY_POLICY", default_value = DEFAULT_CSP)]
+    pub content_security_policy: String,
+    /// Content-Security-Policy of the GraphiQL page (its inline script and style, assets under
+    /// /graphiql/, fetch and WebSocket to the same origin).
+    #[arg(long, env = "CTIP_GRAPHIQL_CONTENT_SECURITY_POLICY", default_value = DEFAULT_GRAPHIQL_CSP)]
+    pub graphiql_content_security_policy: String,
+}
+
+pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+pub const DEFAULT_GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: vec!["*".to_owned()],
+            content_security_policy: DEFAULT_CSP.to_owned(),
+            graphiql_content_security_policy: DEFAULT_GRAPHIQL_CSP.to_owned(),
+        }
+    }
 }
 
 /// What one request may cost. Every request is checked against all of them before anything runs.
@@ -187,6 +227,7 @@ impl ServeConfig {
             max_page_size: 100,
             shutdown_grace_seconds: 5,
             limits: LimitsConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }

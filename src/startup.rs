@@ -96,6 +96,7 @@ impl Application {
                 api,
                 metrics,
                 limits: Arc::new(cfg.limits.clone()),
+                http: Arc::new(cfg.http.clone()),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

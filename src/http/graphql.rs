@@ -115,7 +115,7 @@ fn operation_type(doc: &ExecutableDocument, req: &Request) -> Option<OperationTy
 pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let query = uri.query().unwrap_or("");
     if query.is_empty() && wants_html(&headers) {
-        return super::assets::index();
+        return super::assets::index(&state.http.graphiql_content_security_policy);
     }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();

@@ -15,13 +15,14 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 use std::sync::Arc;
 
-use crate::config::LimitsConfig;
+use crate::config::{HttpConfig, LimitsConfig};
 use crate::graphql::{ApiContext, AppSchema};
 use crate::metrics::Metrics;
 
@@ -34,11 +35,15 @@ pub struct AppState {
     pub metrics: Metrics,
     /// What one request may cost (checked before anything runs).
     pub limits: Arc<LimitsConfig>,
+    /// CORS and security headers.
+    pub http: Arc<HttpConfig>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let http = state.http.clone();
+    let [headers_a, headers_b, headers_c, headers_d] = security_headers(&http);
     Router::new()
         .route(
             "/graphql",
@@ -60,12 +65,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods(Any)
-                .allow_headers(Any)
-                .expose_headers([REQUEST_ID]),
+            tower::ServiceBuilder::new()
+                .layer(headers_a)
+                .layer(headers_b)
+                .layer(headers_c)
+                .layer(headers_d),
         )
+        .layer(cors(&http))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -87,6 +93,50 @@ pub fn router(state: AppState) -> Router {
                 }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The security headers of every response; a handler that sets its own (the GraphiQL page's
+/// Content-Security-Policy) keeps it.
+fn security_headers(http: &HttpConfig) -> [SetResponseHeaderLayer<HeaderValue>; 4] {
+    let csp = HeaderValue::from_str(&http.content_security_policy).unwrap_or_else(|_| {
+        tracing::warn!(
+            "the configured Content-Security-Policy is not a header value; using the default"
+        );
+        HeaderValue::from_static(crate::config::DEFAULT_CSP)
+    });
+    let set = SetResponseHeaderLayer::if_not_present;
+    [
+        set(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        set(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        set(header::CONTENT_SECURITY_POLICY, csp),
+    ]
+}
+
+/// CORS from configuration: any origin by default, never credentials. It wraps every route, so
+/// error responses carry it too.
+fn cors(http: &HttpConfig) -> CorsLayer {
+    let origins = if http.cors_origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(http.cors_origins.iter().filter_map(|o| {
+            HeaderValue::from_str(o.trim())
+                .inspect_err(|_| tracing::warn!(origin = %o, "ignoring a CORS origin that is not a header value"))
+                .ok()
+        }))
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .allow_credentials(false)
+        .expose_headers([REQUEST_ID])
 }
 
 async fn schema_sdl() -> Response {

@@ -10,6 +10,7 @@ mod helpers;
 mod campaigns;
 mod contract;
 mod export;
+mod headers;
 mod hostile;
 mod http;
 mod limits;
