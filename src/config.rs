@@ -113,6 +113,10 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub http: HttpConfig,
+    /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
+    /// are counted as `other`.
+    #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
+    pub metrics_max_operation_names: usize,
 }
 
 /// Browser-facing HTTP policy: CORS and the security headers.
@@ -228,6 +232,7 @@ impl ServeConfig {
             shutdown_grace_seconds: 5,
             limits: LimitsConfig::default(),
             http: HttpConfig::default(),
+            metrics_max_operation_names: 100,
         }
     }
 }

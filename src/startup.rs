@@ -69,6 +69,7 @@ impl Application {
         keys: keys::KeySet,
     ) -> Result<Self, StartupError> {
         let k2 = keys.k2.ok_or(keys::KeyLoadError::Missing("K2"))?;
+        metrics.set_operation_name_limit(cfg.metrics_max_operation_names);
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });

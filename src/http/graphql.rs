@@ -2,8 +2,6 @@
 //! by the kind of error, queries only over GET. The stock async-graphql-axum handler always labels
 //! its answer graphql-response+json and answers 200 with `data: null` on request errors; this
 //! handler follows the specification instead.
-use std::time::Duration;
-
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Body;
@@ -13,17 +11,16 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::limits::{self, BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
-use crate::graphql::cost::{CostProbe, too_complex};
-use crate::graphql::lang::{Language, RequestLanguage};
-use crate::graphql::loader::new_loaders;
+use super::execute::execute;
+use super::limits::{BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, Refusal};
+use crate::graphql::lang::Language;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub const APPLICATION_JSON: &str = "application/json";
 
 /// The media type a response is sent as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MediaType {
+pub(super) enum MediaType {
     GraphqlResponseJson,
     Json,
 }
@@ -86,7 +83,12 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// An error answered before any GraphQL execution (not a GraphQL response: no `data`).
-fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+pub(super) fn request_error(
+    status: StatusCode,
+    media: MediaType,
+    code: &str,
+    message: &str,
+) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (
         status,
@@ -96,7 +98,7 @@ fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str
         .into_response()
 }
 
-fn language(headers: &HeaderMap) -> Option<Language> {
+pub(super) fn language(headers: &HeaderMap) -> Option<Language> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -104,7 +106,7 @@ fn language(headers: &HeaderMap) -> Option<Language> {
 }
 
 /// The operation a request would run, to refuse mutations over GET before executing anything.
-fn operation_type(doc: &ExecutableDocument, req: &Request) -> Option<OperationType> {
+pub(super) fn operation_type(doc: &ExecutableDocument, req: &Request) -> Option<OperationType> {
     let name = req.operation_name.as_deref();
     doc.operations
         .iter()
@@ -151,7 +153,7 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
     .await
 }
 
-fn mutation_over_get(media: MediaType) -> Response {
+pub(super) fn mutation_over_get(media: MediaType) -> Response {
     let mut resp = request_error(
         StatusCode::METHOD_NOT_ALLOWED,
         media,
@@ -175,7 +177,7 @@ fn not_acceptable() -> Response {
 
 /// How a request came: over GET only queries run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
+pub(super) enum Method {
     Get,
     Post,
 }
@@ -258,13 +260,13 @@ pub async fn post_graphql(
             );
         }
     };
-    execute(&state, &headers, batch, media, Method::Post).await
+    super::execute::execute(&state, &headers, batch, media, Method::Post).await
 }
 
 /// A request refused for its shape or cost, before anything ran. Like a validation failure, it
 /// is a 400 with graphql-response+json and a 200 with plain JSON; a payload over a size limit is
 /// a 413 either way.
-fn refuse(media: MediaType, r: &Refusal) -> Response {
+pub(super) fn refuse(media: MediaType, r: &Refusal) -> Response {
     let status = match r.code {
         PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
         BATCH_TOO_LARGE => StatusCode::BAD_REQUEST,
@@ -307,132 +309,7 @@ fn check_shape(v: &Value) -> Result<(), String> {
     }
 }
 
-/// Checks every operation of the request against the limits, then runs them all within the
-/// execution timeout. Nothing runs unless the whole request passes.
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    batch: BatchRequest,
-    media: MediaType,
-    method: Method,
-) -> Response {
-    let l = &state.limits;
-    let (mut requests, single) = match batch {
-        BatchRequest::Single(r) => (vec![r], true),
-        BatchRequest::Batch(rs) => (rs, false),
-    };
-    for r in &mut requests {
-        let vars = serde_json::to_string(&r.variables).map_or(0, |v| v.len());
-        if vars > l.max_variables_bytes {
-            return refuse(
-                media,
-                &Refusal {
-                    code: PAYLOAD_TOO_LARGE,
-                    message: format!(
-                        "The variables are {vars} bytes of JSON; at most {} are accepted.",
-                        l.max_variables_bytes
-                    ),
-                },
-            );
-        }
-        match limits::parse_and_check(&r.query, l) {
-            Ok(doc) => {
-                if method == Method::Get && operation_type(&doc, r) == Some(OperationType::Mutation)
-                {
-                    return mutation_over_get(media);
-                }
-                r.set_parsed_query(doc);
-            }
-            Err(ParseOutcome::Refused(refusal)) => return refuse(media, &refusal),
-            // async-graphql reports the syntax error with its position.
-            Err(ParseOutcome::Unparsable) => {}
-        }
-    }
-    // A batch costs the sum of its parts: measure each without running it first.
-    let mut answers: Vec<Option<async_graphql::Response>> = Vec::new();
-    if !single {
-        let mut total = 0usize;
-        for r in &mut requests {
-            let (answer, cost) = dry_run(state, r).await;
-            total = total.saturating_add(cost);
-            answers.push(answer);
-        }
-        if total > l.max_complexity {
-            let e = too_complex(total, l.max_complexity);
-            return refuse(
-                media,
-                &Refusal {
-                    code: crate::graphql::cost::QUERY_TOO_COMPLEX,
-                    message: e.message,
-                },
-            );
-        }
-    }
-    let lang = language(headers);
-    let run = async {
-        let mut out = Vec::with_capacity(requests.len());
-        let mut pending = Vec::new();
-        for (i, r) in requests.into_iter().enumerate() {
-            match answers.get_mut(i).and_then(Option::take) {
-                Some(answer) => out.push(Some(answer)),
-                None => {
-                    out.push(None);
-                    pending.push((i, prepare(state, r, lang)));
-                }
-            }
-        }
-        state.metrics.graphql_requests.inc_by(pending.len() as u64);
-        let (slots, reqs): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
-        let done = match state.schema.execute_batch(BatchRequest::Batch(reqs)).await {
-            BatchResponse::Batch(rs) => rs,
-            BatchResponse::Single(r) => vec![r],
-        };
-        for (i, r) in slots.into_iter().zip(done) {
-            out[i] = Some(r);
-        }
-        out.into_iter()
-            .map(|r| with_codes(r.unwrap_or_default()))
-            .collect::<Vec<_>>()
-    };
-    let ms = l.execution_timeout_ms;
-    let Ok(mut responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
-        tracing::warn!(timeout_ms = ms, "request execution timed out");
-        let mut resp = request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            media,
-            "TIMEOUT",
-            &format!(
-                "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
-            ),
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return resp;
-    };
-    let resp = if single {
-        BatchResponse::Single(responses.remove(0))
-    } else {
-        BatchResponse::Batch(responses)
-    };
-    respond(resp, media)
-}
-
-/// Parses and validates a batch part without running it: its answer when it failed, its cost.
-async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Response>, usize) {
-    let probe = CostProbe::default();
-    let mut check = Request::new(r.query.clone()).variables(r.variables.clone());
-    if let Some(name) = &r.operation_name {
-        check = check.operation_name(name.clone());
-    }
-    if let Ok(doc) = r.parsed_query() {
-        check.set_parsed_query(doc.clone());
-    }
-    let answer = state.schema.execute(check.data(probe.clone())).await;
-    let failed = !answer.errors.is_empty();
-    (failed.then_some(answer), probe.cost())
-}
-
-fn respond(resp: BatchResponse, media: MediaType) -> Response {
+pub(super) fn respond(resp: BatchResponse, media: MediaType) -> Response {
     let (status, body) = match resp {
         BatchResponse::Single(r) => {
             let is_request_error = r.data == async_graphql::Value::Null
@@ -468,44 +345,4 @@ fn respond(resp: BatchResponse, media: MediaType) -> Response {
         HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
     );
     out
-}
-
-fn prepare(state: &AppState, req: Request, lang: Option<Language>) -> Request {
-    let mut req = req.data(new_loaders(
-        state.api.db.clone(),
-        state.api.disclosure.clone(),
-    ));
-    if let Some(l) = lang {
-        req = req.data(RequestLanguage(l));
-    }
-    req
-}
-
-/// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
-/// input coercion) carry none.
-fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
-    let request_error =
-        r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
-    for e in &mut r.errors {
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            let code = if e.message.starts_with("The recursion depth of the query")
-                || e.message.starts_with("Query is nested too deep")
-            {
-                limits::QUERY_TOO_DEEP
-            } else if e.message.starts_with("Query is too complex") {
-                limits::QUERY_TOO_COMPLEX
-            } else if !e.path.is_empty() {
-                "BAD_USER_INPUT"
-            } else if request_error && e.message.contains("Parse error")
-                || e.message.starts_with(" -->")
-            {
-                "GRAPHQL_PARSE_FAILED"
-            } else {
-                "GRAPHQL_VALIDATION_FAILED"
-            };
-            ext.set("code", code);
-        }
-    }
-    r
 }

@@ -14,6 +14,7 @@ mod headers;
 mod hostile;
 mod http;
 mod limits;
+mod metrics;
 mod queries_per_request;
 mod regions;
 mod statistics;
