@@ -138,6 +138,13 @@ pub struct HttpConfig {
     /// /graphiql/, fetch and WebSocket to the same origin).
     #[arg(long, env = "CTIP_GRAPHIQL_CONTENT_SECURITY_POLICY", default_value = DEFAULT_GRAPHIQL_CSP)]
     pub graphiql_content_security_policy: String,
+    /// Seconds a cache may keep serving a cacheable answer past its max-age while it refetches.
+    #[arg(
+        long,
+        env = "CTIP_CACHE_STALE_WHILE_REVALIDATE_SECONDS",
+        default_value_t = 60
+    )]
+    pub cache_stale_while_revalidate_seconds: u32,
 }
 
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
@@ -149,6 +156,7 @@ impl Default for HttpConfig {
             cors_origins: vec!["*".to_owned()],
             content_security_policy: DEFAULT_CSP.to_owned(),
             graphiql_content_security_policy: DEFAULT_GRAPHIQL_CSP.to_owned(),
+            cache_stale_while_revalidate_seconds: 60,
         }
     }
 }

@@ -72,7 +72,7 @@ impl AgencyKind {
 pub struct Agency(pub agency::Model);
 
 /// An agency that directs or runs activities against trafficking (recorded with its 2024 name).
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Agency {
     /// Relay global id.
     pub async fn id(&self) -> ID {

@@ -34,7 +34,7 @@ pub struct Directive {
 pub struct Campaign(pub campaign::Model);
 
 /// A campaign against trafficking, launched by a directive, possibly part of a larger campaign.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Campaign {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -250,7 +250,7 @@ impl From<activity_output::Model> for ActivityOutput {
 pub struct Activity(pub activity::Model);
 
 /// An activity of a campaign: a task an agency was given, or something it reported doing.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Activity {
     /// Relay global id.
     pub async fn id(&self) -> ID {

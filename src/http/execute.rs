@@ -36,12 +36,17 @@ pub(super) async fn execute(
             for (label, r) in labels.iter().zip(&responses) {
                 m.observe_operation(label, r.errors.iter().map(error_code), seconds);
             }
+            let cache_control = super::caching::cache_control(
+                &responses,
+                state.http.cache_stale_while_revalidate_seconds,
+            );
             let resp = if single {
                 BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
             } else {
                 BatchResponse::Batch(responses)
             };
-            respond(resp, media)
+            let conditional = (method == Method::Get).then_some(headers);
+            respond(resp, media, cache_control, conditional)
         }
         Err(Refused(resp, code)) => {
             for label in &labels {

@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::AppState;
 use super::execute::execute;
 use super::limits::{BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, Refusal};
+use super::{AppState, caching};
 use crate::graphql::lang::Language;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -92,7 +92,10 @@ pub(super) fn request_error(
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (
         status,
-        [(header::CONTENT_TYPE, media.header())],
+        [
+            (header::CONTENT_TYPE, media.header()),
+            (header::CACHE_CONTROL, caching::NO_STORE),
+        ],
         body.to_string(),
     )
         .into_response()
@@ -309,7 +312,14 @@ fn check_shape(v: &Value) -> Result<(), String> {
     }
 }
 
-pub(super) fn respond(resp: BatchResponse, media: MediaType) -> Response {
+/// The HTTP answer to executed operations, with its caching headers; `conditional` holds the
+/// request headers when a `304 Not Modified` may answer (GET).
+pub(super) fn respond(
+    resp: BatchResponse,
+    media: MediaType,
+    cache_control: HeaderValue,
+    conditional: Option<&HeaderMap>,
+) -> Response {
     let (status, body) = match resp {
         BatchResponse::Single(r) => {
             let is_request_error = r.data == async_graphql::Value::Null
@@ -334,15 +344,24 @@ pub(super) fn respond(resp: BatchResponse, media: MediaType) -> Response {
             serde_json::to_value(&rs).unwrap_or_else(|_| json!([])),
         ),
     };
-    let mut out = (
-        status,
-        [(header::CONTENT_TYPE, media.header())],
-        body.to_string(),
-    )
-        .into_response();
-    out.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
-    );
+    let body = body.to_string();
+    let vary = HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+    if status != StatusCode::OK {
+        let mut out = (status, [(header::CONTENT_TYPE, media.header())], body).into_response();
+        let h = out.headers_mut();
+        h.insert(header::VARY, vary);
+        h.insert(header::CACHE_CONTROL, caching::NO_STORE);
+        return out;
+    }
+    let etag = caching::etag(body.as_bytes());
+    let mut out = if conditional.is_some_and(|h| caching::not_modified(h, &etag)) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (status, [(header::CONTENT_TYPE, media.header())], body).into_response()
+    };
+    let h = out.headers_mut();
+    h.insert(header::VARY, vary);
+    h.insert(header::CACHE_CONTROL, cache_control);
+    h.insert(header::ETAG, etag);
     out
 }

@@ -3,6 +3,7 @@
 //! compression layers.
 mod assets;
 mod body;
+mod caching;
 mod execute;
 mod export;
 mod graphql;

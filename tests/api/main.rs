@@ -7,6 +7,7 @@
 
 mod helpers;
 
+mod caching;
 mod campaigns;
 mod contract;
 mod export;
