@@ -22,6 +22,10 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once at startup; boxing would buy nothing (and variant sizes vary with options)"
+)]
 pub enum Command {
     /// Serve the API (the default when no command is given).
     Serve(ServeConfig),
@@ -165,6 +169,117 @@ pub struct ServeConfig {
     /// Seconds to wait for open requests on shutdown.
     #[arg(long, env = "CTIP_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
+    #[command(flatten)]
+    pub limits: LimitsConfig,
+    #[command(flatten)]
+    pub http: HttpConfig,
+    /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
+    /// are counted as `other`.
+    #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
+    pub metrics_max_operation_names: usize,
+}
+
+/// Browser-facing HTTP policy: CORS and the security headers.
+#[derive(Debug, Clone, Args)]
+pub struct HttpConfig {
+    /// Origins allowed to call the API from a browser (comma-separated), or `*` for any. No
+    /// credentials are ever allowed: the API is public and has none.
+    #[arg(
+        long,
+        env = "CTIP_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
+    /// Content-Security-Policy of every response but the GraphiQL page (JSON, CSV, text).
+    #[arg(long, env = "CTIP_CONTENT_SECURITY_POLICY", default_value = DEFAULT_CSP)]
+    pub content_security_policy: String,
+    /// Content-Security-Policy of the GraphiQL page (its inline script and style, assets under
+    /// /graphiql/, fetch and WebSocket to the same origin).
+    #[arg(long, env = "CTIP_GRAPHIQL_CONTENT_SECURITY_POLICY", default_value = DEFAULT_GRAPHIQL_CSP)]
+    pub graphiql_content_security_policy: String,
+    /// Seconds a cache may keep serving a cacheable answer past its max-age while it refetches.
+    #[arg(
+        long,
+        env = "CTIP_CACHE_STALE_WHILE_REVALIDATE_SECONDS",
+        default_value_t = 60
+    )]
+    pub cache_stale_while_revalidate_seconds: u32,
+}
+
+pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+pub const DEFAULT_GRAPHIQL_CSP: &str = "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            cors_origins: vec!["*".to_owned()],
+            content_security_policy: DEFAULT_CSP.to_owned(),
+            graphiql_content_security_policy: DEFAULT_GRAPHIQL_CSP.to_owned(),
+            cache_stale_while_revalidate_seconds: 60,
+        }
+    }
+}
+
+/// What one request may cost. Every request is checked against all of them before anything runs.
+#[derive(Debug, Clone, Args)]
+pub struct LimitsConfig {
+    /// Deepest nesting of fields an operation may have (fragments counted where they are spread).
+    #[arg(long, env = "CTIP_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+    /// Largest cost of a request: each field costs 1, a list's page size (`first`) multiplies the
+    /// cost of what it selects; a batch costs the sum of its operations.
+    #[arg(long, env = "CTIP_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+    /// Most aliases a document may hold.
+    #[arg(long, env = "CTIP_MAX_ALIASES", default_value_t = 50)]
+    pub max_aliases: usize,
+    /// Most times one response key may be selected in one selection set.
+    #[arg(long, env = "CTIP_MAX_REPEATED_FIELDS", default_value_t = 5)]
+    pub max_repeated_fields: usize,
+    /// Most fields an operation selects once its fragments are expanded.
+    #[arg(long, env = "CTIP_MAX_FIELDS", default_value_t = 1_000)]
+    pub max_fields: usize,
+    /// Largest GraphQL document, in bytes.
+    #[arg(long, env = "CTIP_MAX_DOCUMENT_BYTES", default_value_t = 32 * 1024)]
+    pub max_document_bytes: usize,
+    /// Most lexical tokens a GraphQL document may hold.
+    #[arg(long, env = "CTIP_MAX_TOKENS", default_value_t = 5_000)]
+    pub max_tokens: usize,
+    /// Most operations in one batch (a JSON array of requests).
+    #[arg(long, env = "CTIP_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    /// Largest `variables` object of one operation, in bytes of JSON.
+    #[arg(long, env = "CTIP_MAX_VARIABLES_BYTES", default_value_t = 16 * 1024)]
+    pub max_variables_bytes: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "CTIP_MAX_BODY_BYTES", default_value_t = 128 * 1024)]
+    pub max_body_bytes: usize,
+    /// Milliseconds a request body may take to arrive (a client that dribbles it in is cut off).
+    #[arg(long, env = "CTIP_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_read_timeout_ms: u64,
+    /// Milliseconds one request (all of its operations) may take to execute.
+    #[arg(long, env = "CTIP_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
+    pub execution_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 15,
+            max_complexity: 50_000,
+            max_aliases: 50,
+            max_repeated_fields: 5,
+            max_fields: 1_000,
+            max_document_bytes: 32 * 1024,
+            max_tokens: 5_000,
+            max_batch: 10,
+            max_variables_bytes: 16 * 1024,
+            max_body_bytes: 128 * 1024,
+            body_read_timeout_ms: 10_000,
+            execution_timeout_ms: 10_000,
+        }
+    }
 }
 
 impl ServeConfig {
@@ -183,6 +298,9 @@ impl ServeConfig {
             disclosure_threshold: 5,
             max_page_size: 100,
             shutdown_grace_seconds: 5,
+            limits: LimitsConfig::default(),
+            http: HttpConfig::default(),
+            metrics_max_operation_names: 100,
         }
     }
 }
@@ -216,4 +334,21 @@ pub struct SeedDemoArgs {
     /// over 20 years for a data set of more than 5 million finest cells.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limits_default_is_what_the_command_line_defaults_to() {
+        let cli = Cli::try_parse_from(["ctip-api", "serve"]).expect("parse");
+        let Some(Command::Serve(cfg)) = cli.command else {
+            panic!("not serve");
+        };
+        assert_eq!(
+            format!("{:?}", cfg.limits),
+            format!("{:?}", LimitsConfig::default())
+        );
+    }
 }

@@ -69,6 +69,7 @@ impl Application {
         keys: keys::KeySet,
     ) -> Result<Self, StartupError> {
         let k2 = keys.k2.clone().ok_or(keys::KeyLoadError::Missing("K2"))?;
+        metrics.set_operation_name_limit(cfg.metrics_max_operation_names);
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
@@ -80,7 +81,11 @@ impl Application {
             k1: keys.k1.map(Arc::new),
             releases,
         };
-        let schema = build_schema(api.clone());
+        let schema = build_schema(
+            api.clone(),
+            cfg.limits.max_complexity,
+            crate::http::recursive_depth(&cfg.limits),
+        );
         let listener =
             TcpListener::bind(cfg.listen)
                 .await
@@ -94,6 +99,8 @@ impl Application {
                 schema,
                 api,
                 metrics,
+                limits: Arc::new(cfg.limits.clone()),
+                http: Arc::new(cfg.http.clone()),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

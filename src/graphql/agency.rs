@@ -72,7 +72,7 @@ impl AgencyKind {
 pub struct Agency(pub agency::Model);
 
 /// An agency that directs or runs activities against trafficking (recorded with its 2024 name).
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Agency {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -115,6 +115,7 @@ impl Agency {
         load_region(ctx, self.0.region_id).await
     }
     /// Activities the agency leads or takes part in, optionally within one campaign (and its sub-campaigns).
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +180,7 @@ impl AgencyQuery {
     }
 
     /// Agencies, ordered by code.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn agencies(
         &self,
         ctx: &Context<'_>,

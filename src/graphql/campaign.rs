@@ -34,7 +34,7 @@ pub struct Directive {
 pub struct Campaign(pub campaign::Model);
 
 /// A campaign against trafficking, launched by a directive, possibly part of a larger campaign.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Campaign {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -131,6 +131,7 @@ impl Campaign {
             .collect())
     }
     /// The activities of the campaign (by default with those of its sub-campaigns).
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -249,7 +250,7 @@ impl From<activity_output::Model> for ActivityOutput {
 pub struct Activity(pub activity::Model);
 
 /// An activity of a campaign: a task an agency was given, or something it reported doing.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Activity {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -401,6 +402,7 @@ impl CampaignQuery {
     }
 
     /// Campaigns, oldest first.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -428,6 +430,7 @@ impl CampaignQuery {
     }
 
     /// Activities of all campaigns, filtered.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn activities(
         &self,
         ctx: &Context<'_>,

@@ -3,6 +3,7 @@
 pub mod agency;
 pub mod audit;
 pub mod campaign;
+pub mod cost;
 pub mod ids;
 pub mod lang;
 pub mod loader;
@@ -64,9 +65,14 @@ pub fn schema_builder()
     )
 }
 
-/// The schema serving requests.
-pub fn build_schema(api: ApiContext) -> AppSchema {
-    schema_builder().data(api).finish()
+/// The schema serving requests: an operation costing more than `max_complexity` is refused
+/// (see [`cost`]); `recursive_depth` bounds the nesting async-graphql walks.
+pub fn build_schema(api: ApiContext, max_complexity: usize, recursive_depth: usize) -> AppSchema {
+    schema_builder()
+        .data(api)
+        .extension(cost::CostLimit { max_complexity })
+        .limit_recursive_depth(recursive_depth)
+        .finish()
 }
 
 /// The SDL of the published contract (what `schema.graphql` holds).

@@ -105,7 +105,7 @@ pub struct Region(pub region::Model);
 
 /// A territorial unit: the country, a socio-economic region or a province. Units have validity in
 /// time: the 63 provinces were valid until 2025-06-30, the 34 of Resolution 202/2025/QH15 from 2025-07-01.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Region {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -376,6 +376,7 @@ impl RegionQuery {
     }
 
     /// Regions, ordered by code, filtered by level, parent and validity date, or found by name.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn regions(
         &self,

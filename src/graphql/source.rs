@@ -15,7 +15,7 @@ use crate::store::catalogue as store;
 pub struct Source(pub source::Model);
 
 /// A publication a figure cites: an article, a directive, a data set, or the synthetic generator.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl Source {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -66,7 +66,7 @@ pub struct Release(pub release::Model);
 
 /// A published state of the case counts. Between releases nothing a client sees changes, and a
 /// number quoted from a release can be found again by pinning it.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Release {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -95,7 +95,7 @@ pub struct PublishedFigure(pub published_figure::Model);
 /// A figure an official source (or the press citing one) already published, served exactly as
 /// published with its citation. These are public already and are never mixed with the protected
 /// case counts; different counting bases must not be added or compared naïvely.
-#[Object]
+#[Object(cache_control(max_age = 86400))]
 impl PublishedFigure {
     /// Relay global id.
     pub async fn id(&self) -> ID {
@@ -158,7 +158,7 @@ pub struct Dataset;
 pub const LICENCE: &str = "Statistics served by ctip-api: CC BY 4.0 (cite as below). Reference data keeps the licence of its source (see each Source). Case counts in the demo data set are synthetic.";
 
 /// Licence, citation and method of the data set, and its current release.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Dataset {
     /// Name of the data set.
     async fn title(&self) -> &str {
@@ -229,6 +229,7 @@ pub struct CatalogueQuery;
 #[Object]
 impl CatalogueQuery {
     /// Every source the data cites.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn sources(
         &self,
         ctx: &Context<'_>,
@@ -265,6 +266,7 @@ impl CatalogueQuery {
 
     /// Figures official sources already published, as published, each with its citation. Counting
     /// bases differ between sources: never add them up or compare them naïvely.
+    #[graphql(complexity = "crate::graphql::cost::page_cost(first, child_complexity)")]
     async fn published_figures(
         &self,
         ctx: &Context<'_>,

@@ -206,6 +206,7 @@ impl From<PeriodSpec> for Period {
 /// A protected number: adjusted by the cell-key method, shown or suppressed by the display rule.
 /// Every value is documented as adjusted; none says whether it was changed.
 #[derive(SimpleObject, Clone)]
+#[graphql(cache_control(max_age = 300))]
 pub struct StatisticValue {
     /// The adjusted count; null when suppressed.
     pub value: Option<i64>,
@@ -259,6 +260,7 @@ pub struct StatisticsRow {
 /// A protected table: one row per group, every category listed (zeros too), and the total as a
 /// node of its own. Parts need not add up to the total: each is adjusted independently.
 #[derive(SimpleObject)]
+#[graphql(cache_control(max_age = 300))]
 pub struct StatisticsResult {
     /// The metric counted.
     pub metric: Metric,

@@ -45,13 +45,19 @@ pub async fn graphiql_asset(Path(file): Path<String>) -> Response {
     }
 }
 
-pub fn index() -> Response {
-    (
+/// The GraphiQL page, with its own Content-Security-Policy (it needs inline script and style).
+pub fn index(csp: &str) -> Response {
+    let mut resp = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         )],
         INDEX_HTML,
     )
-        .into_response()
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        resp.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    resp
 }

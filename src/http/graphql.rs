@@ -2,24 +2,25 @@
 //! by the kind of error, queries only over GET. The stock async-graphql-axum handler always labels
 //! its answer graphql-response+json and answers 200 with `data: null` on request errors; this
 //! handler follows the specification instead.
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::AppState;
-use crate::graphql::lang::{Language, RequestLanguage};
-use crate::graphql::loader::new_loaders;
+use super::execute::execute;
+use super::limits::{BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, Refusal};
+use super::{AppState, caching};
+use crate::graphql::lang::Language;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub const APPLICATION_JSON: &str = "application/json";
 
 /// The media type a response is sent as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MediaType {
+pub(super) enum MediaType {
     GraphqlResponseJson,
     Json,
 }
@@ -82,17 +83,25 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 /// An error answered before any GraphQL execution (not a GraphQL response: no `data`).
-fn request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+pub(super) fn request_error(
+    status: StatusCode,
+    media: MediaType,
+    code: &str,
+    message: &str,
+) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     (
         status,
-        [(header::CONTENT_TYPE, media.header())],
+        [
+            (header::CONTENT_TYPE, media.header()),
+            (header::CACHE_CONTROL, caching::NO_STORE),
+        ],
         body.to_string(),
     )
         .into_response()
 }
 
-fn language(headers: &HeaderMap) -> Option<Language> {
+pub(super) fn language(headers: &HeaderMap) -> Option<Language> {
     headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -100,8 +109,7 @@ fn language(headers: &HeaderMap) -> Option<Language> {
 }
 
 /// The operation a request would run, to refuse mutations over GET before executing anything.
-fn operation_type(req: &Request) -> Option<OperationType> {
-    let doc = async_graphql::parser::parse_query(&req.query).ok()?;
+pub(super) fn operation_type(doc: &ExecutableDocument, req: &Request) -> Option<OperationType> {
     let name = req.operation_name.as_deref();
     doc.operations
         .iter()
@@ -112,7 +120,7 @@ fn operation_type(req: &Request) -> Option<OperationType> {
 pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let query = uri.query().unwrap_or("");
     if query.is_empty() && wants_html(&headers) {
-        return super::assets::index();
+        return super::assets::index(&state.http.graphiql_content_security_policy);
     }
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -138,18 +146,26 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
             "Missing `query` parameter: GET /graphql?query={...}",
         );
     }
-    if operation_type(&req) == Some(OperationType::Mutation) {
-        let mut resp = request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            media,
-            "METHOD_NOT_ALLOWED",
-            "Mutations are accepted over POST only.",
-        );
-        resp.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return resp;
-    }
-    execute(&state, &headers, BatchRequest::Single(req), media).await
+    execute(
+        &state,
+        &headers,
+        BatchRequest::Single(req),
+        media,
+        Method::Get,
+    )
+    .await
+}
+
+pub(super) fn mutation_over_get(media: MediaType) -> Response {
+    let mut resp = request_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        media,
+        "METHOD_NOT_ALLOWED",
+        "Mutations are accepted over POST only.",
+    );
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    resp
 }
 
 fn not_acceptable() -> Response {
@@ -162,10 +178,17 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// How a request came: over GET only queries run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Get,
+    Post,
+}
+
 pub async fn post_graphql(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -188,6 +211,18 @@ pub async fn post_graphql(
             "POST /graphql takes a JSON body: send Content-Type: application/json.",
         );
     }
+    let body = match super::body::read(&headers, body, &state.limits).await {
+        Ok(b) => b,
+        Err(e) => {
+            let mut resp = request_error(e.status, media, e.code, &e.message);
+            if e.status == StatusCode::REQUEST_TIMEOUT {
+                // The rest of a dribbling body is not worth waiting for.
+                resp.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            return resp;
+        }
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -199,6 +234,21 @@ pub async fn post_graphql(
             );
         }
     };
+    if let Value::Array(items) = &value
+        && items.len() > state.limits.max_batch
+    {
+        return refuse(
+            media,
+            &Refusal {
+                code: BATCH_TOO_LARGE,
+                message: format!(
+                    "The batch holds {} operations; at most {} are accepted in one request.",
+                    items.len(),
+                    state.limits.max_batch
+                ),
+            },
+        );
+    }
     if let Err(msg) = check_shape(&value) {
         return request_error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", &msg);
     }
@@ -213,7 +263,20 @@ pub async fn post_graphql(
             );
         }
     };
-    execute(&state, &headers, batch, media).await
+    super::execute::execute(&state, &headers, batch, media, Method::Post).await
+}
+
+/// A request refused for its shape or cost, before anything ran. Like a validation failure, it
+/// is a 400 with graphql-response+json and a 200 with plain JSON; a payload over a size limit is
+/// a 413 either way.
+pub(super) fn refuse(media: MediaType, r: &Refusal) -> Response {
+    let status = match r.code {
+        PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        BATCH_TOO_LARGE => StatusCode::BAD_REQUEST,
+        _ if media == MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    request_error(status, media, r.code, &r.message)
 }
 
 /// A request must be an object with a string `query` (or a non-empty array of such objects).
@@ -249,43 +312,14 @@ fn check_shape(v: &Value) -> Result<(), String> {
     }
 }
 
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    batch: BatchRequest,
+/// The HTTP answer to executed operations, with its caching headers; `conditional` holds the
+/// request headers when a `304 Not Modified` may answer (GET).
+pub(super) fn respond(
+    resp: BatchResponse,
     media: MediaType,
+    cache_control: HeaderValue,
+    conditional: Option<&HeaderMap>,
 ) -> Response {
-    let lang = language(headers);
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let caller = match crate::auth::authenticate(&state.api.db, authorization).await {
-        Ok(c) => c,
-        Err(e) => {
-            let status = if e.is_internal() {
-                StatusCode::INTERNAL_SERVER_ERROR
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            if e.is_internal() {
-                tracing::error!(error = ?e, "authentication failed");
-            }
-            return request_error(status, media, e.code(), &e.public_message());
-        }
-    };
-    let batch = match batch {
-        BatchRequest::Single(r) => BatchRequest::Single(prepare(state, r, lang, &caller)),
-        BatchRequest::Batch(rs) => BatchRequest::Batch(
-            rs.into_iter()
-                .map(|r| prepare(state, r, lang, &caller))
-                .collect(),
-        ),
-    };
-    state.metrics.graphql_requests.inc();
-    let resp = match state.schema.execute_batch(batch).await {
-        BatchResponse::Single(r) => BatchResponse::Single(with_codes(r)),
-        BatchResponse::Batch(rs) => BatchResponse::Batch(rs.into_iter().map(with_codes).collect()),
-    };
     let (status, body) = match resp {
         BatchResponse::Single(r) => {
             let is_request_error = r.data == async_graphql::Value::Null
@@ -310,56 +344,24 @@ async fn execute(
             serde_json::to_value(&rs).unwrap_or_else(|_| json!([])),
         ),
     };
-    let mut out = (
-        status,
-        [(header::CONTENT_TYPE, media.header())],
-        body.to_string(),
-    )
-        .into_response();
-    out.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
-    );
+    let body = body.to_string();
+    let vary = HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+    if status != StatusCode::OK {
+        let mut out = (status, [(header::CONTENT_TYPE, media.header())], body).into_response();
+        let h = out.headers_mut();
+        h.insert(header::VARY, vary);
+        h.insert(header::CACHE_CONTROL, caching::NO_STORE);
+        return out;
+    }
+    let etag = caching::etag(body.as_bytes());
+    let mut out = if conditional.is_some_and(|h| caching::not_modified(h, &etag)) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (status, [(header::CONTENT_TYPE, media.header())], body).into_response()
+    };
+    let h = out.headers_mut();
+    h.insert(header::VARY, vary);
+    h.insert(header::CACHE_CONTROL, cache_control);
+    h.insert(header::ETAG, etag);
     out
-}
-
-fn prepare(
-    state: &AppState,
-    req: Request,
-    lang: Option<Language>,
-    caller: &crate::auth::Caller,
-) -> Request {
-    let mut req = req
-        .data(new_loaders(
-            state.api.db.clone(),
-            state.api.disclosure.clone(),
-        ))
-        .data(caller.clone());
-    if let Some(l) = lang {
-        req = req.data(RequestLanguage(l));
-    }
-    req
-}
-
-/// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
-/// input coercion) carry none.
-fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
-    let request_error =
-        r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
-    for e in &mut r.errors {
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            let code = if !e.path.is_empty() {
-                "BAD_USER_INPUT"
-            } else if request_error && e.message.contains("Parse error")
-                || e.message.starts_with(" -->")
-            {
-                "GRAPHQL_PARSE_FAILED"
-            } else {
-                "GRAPHQL_VALIDATION_FAILED"
-            };
-            ext.set("code", code);
-        }
-    }
-    r
 }

@@ -2,9 +2,15 @@
 //! the SDL, liveness, readiness and Prometheus metrics, under tracing, request-id, CORS and
 //! compression layers.
 mod assets;
+mod body;
+mod caching;
+mod execute;
 mod export;
 mod graphql;
+mod limits;
 mod ws;
+
+pub use limits::recursive_depth;
 
 use axum::Router;
 use axum::extract::State;
@@ -12,10 +18,14 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
+use std::sync::Arc;
+
+use crate::config::{HttpConfig, LimitsConfig};
 use crate::graphql::{ApiContext, AppSchema};
 use crate::metrics::Metrics;
 
@@ -26,11 +36,17 @@ pub struct AppState {
     /// The same context the resolvers get, for the routes that share their code (CSV export).
     pub api: ApiContext,
     pub metrics: Metrics,
+    /// What one request may cost (checked before anything runs).
+    pub limits: Arc<LimitsConfig>,
+    /// CORS and security headers.
+    pub http: Arc<HttpConfig>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let http = state.http.clone();
+    let [headers_a, headers_b, headers_c, headers_d] = security_headers(&http);
     Router::new()
         .route("/graphql", get(ws::get_graphql).post(graphql::post_graphql))
         .route("/graphiql/{file}", get(assets::graphiql_asset))
@@ -49,29 +65,78 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods(Any)
-                .allow_headers(Any)
-                .expose_headers([REQUEST_ID]),
+            tower::ServiceBuilder::new()
+                .layer(headers_a)
+                .layer(headers_b)
+                .layer(headers_c)
+                .layer(headers_d),
         )
+        .layer(cors(&http))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get(&REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                let path = req
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(|p| p.as_str())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), path, request_id = %id)
-            }),
+            TraceLayer::new_for_http()
+                // A timeout or a refused client is not the server failing: AppError logs
+                // internal errors at ERROR, once, where they happen.
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN))
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    let path = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map(|p| p.as_str())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path, request_id = %id)
+                }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The security headers of every response; a handler that sets its own (the GraphiQL page's
+/// Content-Security-Policy) keeps it.
+fn security_headers(http: &HttpConfig) -> [SetResponseHeaderLayer<HeaderValue>; 4] {
+    let csp = HeaderValue::from_str(&http.content_security_policy).unwrap_or_else(|_| {
+        tracing::warn!(
+            "the configured Content-Security-Policy is not a header value; using the default"
+        );
+        HeaderValue::from_static(crate::config::DEFAULT_CSP)
+    });
+    let set = SetResponseHeaderLayer::if_not_present;
+    [
+        set(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        set(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        set(header::CONTENT_SECURITY_POLICY, csp),
+    ]
+}
+
+/// CORS from configuration: any origin by default, never credentials. It wraps every route, so
+/// error responses carry it too.
+fn cors(http: &HttpConfig) -> CorsLayer {
+    let origins = if http.cors_origins.iter().any(|o| o.trim() == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(http.cors_origins.iter().filter_map(|o| {
+            HeaderValue::from_str(o.trim())
+                .inspect_err(|_| tracing::warn!(origin = %o, "ignoring a CORS origin that is not a header value"))
+                .ok()
+        }))
+    };
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .allow_credentials(false)
+        .expose_headers([REQUEST_ID])
 }
 
 async fn schema_sdl() -> Response {

@@ -154,6 +154,17 @@ impl TestApp {
             .expect("json body")
     }
 
+    /// POSTs a JSON body asking for application/graphql-response+json; returns the response.
+    pub async fn post(&self, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// The value of a Prometheus counter of this instance.
     pub async fn counter(&self, name: &str) -> u64 {
         let text = self

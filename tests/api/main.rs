@@ -7,10 +7,15 @@
 
 mod helpers;
 
+mod caching;
 mod campaigns;
 mod contract;
 mod export;
+mod headers;
+mod hostile;
 mod http;
+mod limits;
+mod metrics;
 mod queries_per_request;
 mod regions;
 mod statistics;

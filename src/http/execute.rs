@@ -1,0 +1,312 @@
+//! Running a GraphQL request: every operation checked against the limits (shape first, then a
+//! batch's summed cost, measured by dry runs), then all of them run within the execution timeout,
+//! each counted in the metrics by operation name, refused ones included.
+use std::time::{Duration, Instant};
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{BatchRequest, BatchResponse, Request};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+use super::AppState;
+use super::graphql::{
+    MediaType, Method, language, mutation_over_get, operation_type, refuse, request_error, respond,
+};
+use super::limits::{self, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
+use crate::config::LimitsConfig;
+use crate::graphql::cost::{CostProbe, too_complex};
+use crate::graphql::lang::{Language, RequestLanguage};
+use crate::graphql::loader::new_loaders;
+
+/// Runs a request and counts each of its operations in the metrics, refused ones included.
+pub(super) async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: MediaType,
+    method: Method,
+) -> Response {
+    let started = Instant::now();
+    let mut labels = Vec::new();
+    let outcome = run(state, headers, batch, media, method, &mut labels).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let m = &state.metrics;
+    match outcome {
+        Ok((responses, single)) => {
+            for (label, r) in labels.iter().zip(&responses) {
+                m.observe_operation(label, r.errors.iter().map(error_code), seconds);
+            }
+            let cache_control = super::caching::cache_control(
+                &responses,
+                state.http.cache_stale_while_revalidate_seconds,
+            );
+            let resp = if single {
+                BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
+            } else {
+                BatchResponse::Batch(responses)
+            };
+            let conditional = (method == Method::Get).then_some(headers);
+            respond(resp, media, cache_control, conditional)
+        }
+        Err(Refused(resp, code)) => {
+            for label in &labels {
+                m.observe_operation(label, [code], seconds);
+            }
+            resp
+        }
+    }
+}
+
+fn error_code(e: &async_graphql::ServerError) -> &str {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .unwrap_or("UNKNOWN")
+}
+
+/// A request answered before it ran, and the code it was refused with.
+struct Refused(Response, &'static str);
+
+/// The metrics label of an operation: its name when the document holds it.
+fn operation_label(state: &AppState, r: &Request, doc: Option<&ExecutableDocument>) -> String {
+    let m = &state.metrics;
+    match (r.operation_name.as_deref(), doc) {
+        (Some(name), Some(doc))
+            if !doc
+                .operations
+                .iter()
+                .any(|(n, _)| n.is_some_and(|n| n.as_str() == name)) =>
+        {
+            crate::metrics::UNKNOWN.to_owned()
+        }
+        (Some(name), _) => m.operation_label(Some(name)),
+        (None, Some(doc)) => {
+            let mut ops = doc.operations.iter();
+            match (ops.next(), ops.next()) {
+                (Some((name, _)), None) => m.operation_label(name.map(|n| n.as_str())),
+                _ => m.operation_label(None),
+            }
+        }
+        // Not parsed (refused or broken): the name of a document that starts with it.
+        (None, None) => m.operation_label(leading_operation_name(&r.query)),
+    }
+}
+
+/// `Name` in a document starting `query Name`, `mutation Name` or `subscription Name`.
+fn leading_operation_name(query: &str) -> Option<&str> {
+    let rest = query.trim_start();
+    let rest = ["query", "mutation", "subscription"]
+        .iter()
+        .find_map(|k| rest.strip_prefix(k))?;
+    let rest = rest.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Checks every operation of the request against the limits, then runs them all within the
+/// execution timeout. Nothing runs unless the whole request passes.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: MediaType,
+    method: Method,
+    labels: &mut Vec<String>,
+) -> Result<(Vec<async_graphql::Response>, bool), Refused> {
+    let l = &state.limits;
+    let (mut requests, single) = match batch {
+        BatchRequest::Single(r) => (vec![r], true),
+        BatchRequest::Batch(rs) => (rs, false),
+    };
+    let checked: Vec<Result<Option<ExecutableDocument>, Refusal>> =
+        requests.iter().map(|r| check_one(r, l)).collect();
+    for (r, c) in requests.iter().zip(&checked) {
+        labels.push(operation_label(
+            state,
+            r,
+            c.as_ref().ok().and_then(Option::as_ref),
+        ));
+    }
+    for (r, c) in requests.iter_mut().zip(checked) {
+        match c {
+            Err(refusal) => return Err(Refused(refuse(media, &refusal), refusal.code)),
+            Ok(Some(doc)) => {
+                if method == Method::Get && operation_type(&doc, r) == Some(OperationType::Mutation)
+                {
+                    return Err(Refused(mutation_over_get(media), "METHOD_NOT_ALLOWED"));
+                }
+                r.set_parsed_query(doc);
+            }
+            // async-graphql reports the syntax error with its position.
+            Ok(None) => {}
+        }
+    }
+    // A batch costs the sum of its parts: measure each without running it first.
+    let mut answers: Vec<Option<async_graphql::Response>> = Vec::new();
+    if !single {
+        let mut total = 0usize;
+        for r in &mut requests {
+            let (answer, cost) = dry_run(state, r).await;
+            total = total.saturating_add(cost);
+            answers.push(answer);
+        }
+        if total > l.max_complexity {
+            let e = too_complex(total, l.max_complexity);
+            let code = crate::graphql::cost::QUERY_TOO_COMPLEX;
+            let refusal = Refusal {
+                code,
+                message: e.message,
+            };
+            return Err(Refused(refuse(media, &refusal), code));
+        }
+    }
+    let lang = language(headers);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = match crate::auth::authenticate(&state.api.db, authorization).await {
+        Ok(c) => c,
+        Err(e) => {
+            let status = if e.is_internal() {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            if e.is_internal() {
+                tracing::error!(error = ?e, "authentication failed");
+            }
+            return Err(Refused(
+                request_error(status, media, e.code(), &e.public_message()),
+                e.code(),
+            ));
+        }
+    };
+    let run = async {
+        let mut out = Vec::with_capacity(requests.len());
+        let mut pending = Vec::new();
+        for (i, r) in requests.into_iter().enumerate() {
+            match answers.get_mut(i).and_then(Option::take) {
+                Some(answer) => out.push(Some(answer)),
+                None => {
+                    out.push(None);
+                    pending.push((i, prepare(state, r, lang, &caller)));
+                }
+            }
+        }
+        state.metrics.graphql_requests.inc_by(pending.len() as u64);
+        let (slots, reqs): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+        let done = match state.schema.execute_batch(BatchRequest::Batch(reqs)).await {
+            BatchResponse::Batch(rs) => rs,
+            BatchResponse::Single(r) => vec![r],
+        };
+        for (i, r) in slots.into_iter().zip(done) {
+            out[i] = Some(r);
+        }
+        out.into_iter()
+            .map(|r| with_codes(r.unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let ms = l.execution_timeout_ms;
+    let Ok(responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
+        tracing::warn!(timeout_ms = ms, "request execution timed out");
+        let mut resp = request_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            "TIMEOUT",
+            &format!(
+                "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
+            ),
+        );
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return Err(Refused(resp, "TIMEOUT"));
+    };
+    Ok((responses, single))
+}
+
+/// The variables size and the document's shape; `None` when it does not parse.
+fn check_one(r: &Request, l: &LimitsConfig) -> Result<Option<ExecutableDocument>, Refusal> {
+    let vars = serde_json::to_string(&r.variables).map_or(0, |v| v.len());
+    if vars > l.max_variables_bytes {
+        return Err(Refusal {
+            code: PAYLOAD_TOO_LARGE,
+            message: format!(
+                "The variables are {vars} bytes of JSON; at most {} are accepted.",
+                l.max_variables_bytes
+            ),
+        });
+    }
+    match limits::parse_and_check(&r.query, l) {
+        Ok(doc) => Ok(Some(doc)),
+        Err(ParseOutcome::Refused(refusal)) => Err(refusal),
+        Err(ParseOutcome::Unparsable) => Ok(None),
+    }
+}
+
+/// Parses and validates a batch part without running it: its answer when it failed, its cost.
+async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Response>, usize) {
+    let probe = CostProbe::default();
+    let mut check = Request::new(r.query.clone()).variables(r.variables.clone());
+    if let Some(name) = &r.operation_name {
+        check = check.operation_name(name.clone());
+    }
+    if let Ok(doc) = r.parsed_query() {
+        check.set_parsed_query(doc.clone());
+    }
+    let answer = state.schema.execute(check.data(probe.clone())).await;
+    let failed = !answer.errors.is_empty();
+    (failed.then_some(answer), probe.cost())
+}
+
+fn prepare(
+    state: &AppState,
+    req: Request,
+    lang: Option<Language>,
+    caller: &crate::auth::Caller,
+) -> Request {
+    let mut req = req
+        .data(new_loaders(
+            state.api.db.clone(),
+            state.api.disclosure.clone(),
+        ))
+        .data(caller.clone());
+    if let Some(l) = lang {
+        req = req.data(RequestLanguage(l));
+    }
+    req
+}
+
+/// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
+/// input coercion) carry none.
+fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
+    let request_error =
+        r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
+    for e in &mut r.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            let code = if e.message.starts_with("The recursion depth of the query")
+                || e.message.starts_with("Query is nested too deep")
+            {
+                limits::QUERY_TOO_DEEP
+            } else if e.message.starts_with("Query is too complex") {
+                limits::QUERY_TOO_COMPLEX
+            } else if !e.path.is_empty() {
+                "BAD_USER_INPUT"
+            } else if request_error && e.message.contains("Parse error")
+                || e.message.starts_with(" -->")
+            {
+                "GRAPHQL_PARSE_FAILED"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            };
+            ext.set("code", code);
+        }
+    }
+    r
+}
