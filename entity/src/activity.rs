@@ -1,7 +1,7 @@
 //! An activity of a campaign: directed by a document or reported as carried out.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "activity")]
 pub struct Model {
     #[sea_orm(primary_key)]

@@ -1,7 +1,7 @@
 //! An agency that directs or runs activities.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "agency")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -14,6 +14,7 @@ pub struct Model {
     pub kind: String,
     pub parent_id: Option<i32>,
     pub region_id: Option<i32>,
+    pub retired: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

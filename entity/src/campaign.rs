@@ -1,7 +1,7 @@
 //! A campaign against trafficking, launched by a directive.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "campaign")]
 pub struct Model {
     #[sea_orm(primary_key)]

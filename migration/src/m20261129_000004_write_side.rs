@@ -49,6 +49,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.alter_table(
+            Table::alter()
+                .table(a("agency"))
+                .add_column(boolean(a("retired")).default(false))
+                .to_owned(),
+        )
+        .await?;
         let db = m.get_connection();
         match db.get_database_backend() {
             DbBackend::Postgres => {

@@ -211,6 +211,10 @@ pub enum ActivityStatus {
 }
 
 /// The database stores these enums by their GraphQL names.
+pub fn enum_name<T: EnumType + PartialEq>(v: T) -> &'static str {
+    enum_db(v)
+}
+
 fn enum_db<T: EnumType + PartialEq>(v: T) -> &'static str {
     T::items()
         .iter()

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod lang;
 pub mod loader;
 pub mod mutation;
+pub mod mutation_catalogue;
 pub mod node;
 pub mod pagination;
 pub mod region;
@@ -53,14 +54,21 @@ pub struct QueryRoot(
     node::NodeQuery,
 );
 
-pub type AppSchema = Schema<QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot>;
+/// The mutation root: every write.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(
+    mutation::MutationRoot,
+    mutation_catalogue::CatalogueMutation,
+);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;
 
 /// The schema with no data attached: enough to print the SDL. Does no I/O.
-pub fn schema_builder()
--> SchemaBuilder<QueryRoot, mutation::MutationRoot, subscription::SubscriptionRoot> {
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, MutationRoot, subscription::SubscriptionRoot> {
     Schema::build(
         QueryRoot::default(),
-        mutation::MutationRoot,
+        MutationRoot::default(),
         subscription::SubscriptionRoot,
     )
 }

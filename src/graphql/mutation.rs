@@ -139,8 +139,9 @@ pub fn metric_kind(m: Metric) -> Result<MetricKind, AppError> {
 #[derive(Default)]
 pub struct MutationRoot;
 
-/// Writes. Each needs an API key (`Authorization: Bearer <key>`): EDITOR for data, ADMIN to publish.
-#[Object(name = "Mutation")]
+/// Writes of counts, sources and releases. Each needs an API key (`Authorization: Bearer <key>`):
+/// EDITOR for data, ADMIN to publish.
+#[Object]
 impl MutationRoot {
     /// Writes counts into the draft release (EDITOR). All or nothing; writing the same batch
     /// twice changes nothing the second time. The answer says what changed.

@@ -70,7 +70,9 @@ pub async fn agencies(
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<agency::Model>, u64), DbErr> {
-    let mut q = agency::Entity::find().order_by_asc(agency::Column::Code);
+    let mut q = agency::Entity::find()
+        .filter(agency::Column::Retired.eq(false))
+        .order_by_asc(agency::Column::Code);
     if let Some(kind) = kind {
         q = q.filter(agency::Column::Kind.eq(kind));
     }

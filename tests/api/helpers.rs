@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use ctip_api::config::ServeConfig;
 use ctip_api::disclosure::Keys;
-use ctip_api::keys::KeySet;
 use ctip_api::metrics::Metrics;
 use ctip_api::startup::Application;
 use ctip_api::{db, demo};
@@ -114,11 +113,12 @@ impl TestApp {
             .await
             .expect("seed demo data");
         let mut cfg = ServeConfig::for_database(&url);
+        // The fixed test keys, unless the test takes one away (a read-only replica has no K1).
+        cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
+        cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex());
+        cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex());
         configure(&mut cfg);
-        let keys = KeySet {
-            k1: Some(Keys::test_keys().k1),
-            k2: Some(Keys::test_keys().k2),
-        };
+        let keys = ctip_api::keys::load(&cfg.keys, false).expect("test keys");
         let app = Application::with_database(cfg, conn.clone(), metrics, keys)
             .await
             .expect("build app");

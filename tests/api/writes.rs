@@ -424,3 +424,155 @@ async fn an_import_killed_midway_leaves_all_or_nothing() {
 fn database_url(app: &TestApp) -> String {
     app.database_url.clone()
 }
+
+#[tokio::test]
+async fn an_editor_creates_updates_and_retires_campaigns_activities_and_agencies() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let editor = app.key(Role::Editor).await;
+    let agency = json!({ "code": "IOM-VN", "nameVi": "Tổ chức Di cư Quốc tế tại Việt Nam", "nameEn": "IOM Viet Nam", "kind": "INTERNATIONAL_ORGANIZATION" });
+    let made = app
+        .query_as(
+            &editor,
+            "mutation($a: AgencyInput!) { createAgency(input: $a) { code kind } }",
+            json!({ "a": agency }),
+        )
+        .await;
+    assert_eq!(
+        made["data"]["createAgency"]["kind"], "INTERNATIONAL_ORGANIZATION",
+        "{made}"
+    );
+    let twice = app
+        .query_as(
+            &editor,
+            "mutation($a: AgencyInput!) { createAgency(input: $a) { code } }",
+            json!({ "a": agency }),
+        )
+        .await;
+    assert_eq!(error_code(&twice), "BAD_USER_INPUT");
+    let campaign = json!({ "slug": "action-month-2025", "nameVi": "Tháng hành động 2025", "nameEn": "Action Month 2025", "startDate": "2025-07-01", "leadAgency": "SC138", "source": "article-action-month-2024" });
+    let c = app.query_as(&editor, "mutation($c: CampaignInput!) { createCampaign(input: $c) { slug startDate leadAgency { code } } }", json!({ "c": campaign })).await;
+    assert_eq!(
+        c["data"]["createCampaign"]["leadAgency"]["code"], "SC138",
+        "{c}"
+    );
+    let activity = json!({ "code": "2025-iom-support", "campaign": "action-month-2025", "leadAgency": "IOM-VN", "participatingAgencies": ["MOLISA"], "kind": "VICTIM_SUPPORT", "status": "REPORTED", "titleVi": "Hỗ trợ nạn nhân", "titleEn": "Victim support", "sources": ["article-action-month-2024"] });
+    let a = app.query_as(&editor, "mutation($a: ActivityInput!) { createActivity(input: $a) { code participatingAgencies { code } campaign { slug } } }", json!({ "a": activity })).await;
+    assert_eq!(
+        a["data"]["createActivity"]["participatingAgencies"],
+        json!([{ "code": "MOLISA" }]),
+        "{a}"
+    );
+    let mut changed = campaign.clone();
+    changed["nameEn"] = json!("Action Month against Human Trafficking 2025");
+    let u = app
+        .query_as(
+            &editor,
+            "mutation($c: CampaignInput!) { updateCampaign(input: $c) { nameEn } }",
+            json!({ "c": changed }),
+        )
+        .await;
+    assert_eq!(
+        u["data"]["updateCampaign"]["nameEn"],
+        "Action Month against Human Trafficking 2025"
+    );
+    let r = app.query_as(&editor, "mutation { retireActivity(code: \"2025-iom-support\") { code } retireAgency(code: \"IOM-VN\") { code } }", json!({})).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let lists = app.query("{ agencies(first: 100) { edges { node { code } } } campaign(slug: \"action-month-2025\") { activities { totalCount } } }").await;
+    assert!(
+        !lists.to_string().contains("IOM-VN"),
+        "a retired agency leaves the list"
+    );
+    assert_eq!(lists["data"]["campaign"]["activities"]["totalCount"], 0);
+    let anonymous = app
+        .query_with(
+            "mutation($c: CampaignInput!) { updateCampaign(input: $c) { slug } }",
+            json!({ "c": campaign }),
+        )
+        .await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let log = audit_log::Entity::find().all(&app.db).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create_agency",
+            "create_campaign",
+            "create_activity",
+            "update_campaign",
+            "retire_activity",
+            "retire_agency"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_replica_without_the_ingest_key_refuses_writes_clearly() {
+    let app = TestApp::spawn_seeded(None, |cfg| cfg.keys.k1 = None).await;
+    let editor = app.key(Role::Editor).await;
+    let body = app
+        .query_as(
+            &editor,
+            UPSERT,
+            json!({ "counts": [lao_cai(9, "2024-07")] }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("K1")
+    );
+    let reads = app
+        .query("{ caseStatistics(metric: CASES_DETECTED) { total { display } } }")
+        .await;
+    assert!(reads.get("errors").is_none(), "serving needs only K2");
+}
+
+#[tokio::test]
+async fn dashboards_hear_of_a_new_release_over_graphql_transport_ws() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let (editor, admin) = (app.key(Role::Editor).await, app.key(Role::Admin).await);
+    let mut request = format!("ws://{}/graphql", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(Message::text(
+        json!({ "type": "connection_init" }).to_string(),
+    ))
+    .await
+    .unwrap();
+    let ack: Value =
+        serde_json::from_str(ws.next().await.unwrap().unwrap().to_text().unwrap()).unwrap();
+    assert_eq!(ack["type"], "connection_ack");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { releasePublished { code notes } }" } });
+    ws.send(Message::text(subscribe.to_string())).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    app.query_as(
+        &editor,
+        UPSERT,
+        json!({ "counts": [lao_cai(9, "2024-07")] }),
+    )
+    .await;
+    let published = app
+        .query_as(&admin, PUBLISH, json!({ "notes": "new month" }))
+        .await;
+    let code = published["data"]["publishRelease"]["code"].clone();
+    let next = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+        .await
+        .expect("an event")
+        .unwrap()
+        .unwrap();
+    let msg: Value = serde_json::from_str(next.to_text().unwrap()).unwrap();
+    assert_eq!(msg["type"], "next");
+    assert_eq!(
+        msg["payload"]["data"]["releasePublished"],
+        json!({ "code": code, "notes": "new month" })
+    );
+}
