@@ -437,6 +437,39 @@ async fn save_agency(
     Ok(Agency(saved))
 }
 
+/// Retires one row of a catalogue table found by its key column, auditing before and after.
+macro_rules! retire {
+    ($ctx:expr, $entity:ident, $column:ident, $key:expr, $action:literal, $what:literal, $wrap:ident) => {{
+        let actor = actor($ctx)?;
+        let api = $ctx.data::<ApiContext>()?;
+        let txn = api.db.begin().await.map_err(AppError::from)?;
+        let found = $entity::Entity::find()
+            .filter($entity::Column::$column.eq(&$key))
+            .one(&txn)
+            .await
+            .map_err(AppError::from)?;
+        let found = found.ok_or_else(|| {
+            AppError::NotFound(format!(concat!("no ", $what, " has the key \"{}\""), $key))
+        })?;
+        let mut m: $entity::ActiveModel = found.clone().into();
+        m.retired = Set(true);
+        let saved = m.update(&txn).await.map_err(AppError::from)?;
+        writes::record(
+            &txn,
+            &actor,
+            $action,
+            stringify!($entity),
+            $key,
+            json(&found),
+            json(&saved),
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok($wrap(saved))
+    }};
+}
+
 #[derive(Default)]
 pub struct CatalogueMutation;
 
@@ -465,32 +498,15 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's slug.")] slug: String,
     ) -> Result<Campaign> {
-        let actor = actor(ctx)?;
-        let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let c = campaign::Entity::find()
-            .filter(campaign::Column::Slug.eq(&slug))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let c =
-            c.ok_or_else(|| AppError::NotFound(format!("no campaign has the slug \"{slug}\"")))?;
-        let mut m: campaign::ActiveModel = c.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        writes::record(
-            &txn,
-            &actor,
+        retire!(
+            ctx,
+            campaign,
+            Slug,
+            slug,
             "retire_campaign",
             "campaign",
-            slug,
-            json(&c),
-            json(&saved),
+            Campaign
         )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Campaign(saved))
     }
     /// Records a new activity (EDITOR).
     async fn create_activity(
@@ -514,32 +530,15 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The activity's code.")] code: String,
     ) -> Result<Activity> {
-        let actor = actor(ctx)?;
-        let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let a = activity::Entity::find()
-            .filter(activity::Column::Code.eq(&code))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let a =
-            a.ok_or_else(|| AppError::NotFound(format!("no activity has the code \"{code}\"")))?;
-        let mut m: activity::ActiveModel = a.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        writes::record(
-            &txn,
-            &actor,
+        retire!(
+            ctx,
+            activity,
+            Code,
+            code,
             "retire_activity",
             "activity",
-            code,
-            json(&a),
-            json(&saved),
+            Activity
         )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Activity(saved))
     }
     /// Records a new agency (EDITOR).
     async fn create_agency(
@@ -563,31 +562,6 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The agency's code.")] code: String,
     ) -> Result<Agency> {
-        let actor = actor(ctx)?;
-        let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let a = agency::Entity::find()
-            .filter(agency::Column::Code.eq(&code))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let a =
-            a.ok_or_else(|| AppError::NotFound(format!("no agency has the code \"{code}\"")))?;
-        let mut m: agency::ActiveModel = a.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        writes::record(
-            &txn,
-            &actor,
-            "retire_agency",
-            "agency",
-            code,
-            json(&a),
-            json(&saved),
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Agency(saved))
+        retire!(ctx, agency, Code, code, "retire_agency", "agency", Agency)
     }
 }

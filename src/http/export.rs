@@ -117,14 +117,20 @@ fn error_response(e: AppError) -> Response {
         .into_response()
 }
 
+type Params = Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>;
+
+/// Reads the parameters and runs the request, as `caseStatistics` would.
 async fn compute(
     state: &AppState,
-    p: &ExportParams,
-) -> Result<(StatisticsArgs, StatsResult), AppError> {
+    params: Params,
+) -> Result<(ExportParams, StatisticsArgs, StatsResult), AppError> {
+    let Query(p) = params
+        .map_err(|e| AppError::BadUserInput(format!("bad query parameters: {}", e.body_text())))?;
     let api = &state.api;
-    let a = args(p)?;
+    let a = args(&p)?;
     let req = request(api, &a).await?;
-    Ok((a, statistics::run(&api.db, &api.disclosure, &req).await?))
+    let result = statistics::run(&api.db, &api.disclosure, &req).await?;
+    Ok((p, a, result))
 }
 
 fn csv_text(result: &StatsResult, a: &StatisticsArgs, lang: Language) -> Result<Vec<u8>, AppError> {
@@ -227,18 +233,9 @@ fn lang_of(p: &ExportParams) -> Language {
 pub async fn case_statistics_csv(
     State(state): State<AppState>,
     raw: axum::extract::RawQuery,
-    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
+    params: Params,
 ) -> Response {
-    let p = match params {
-        Ok(Query(p)) => p,
-        Err(e) => {
-            return error_response(AppError::BadUserInput(format!(
-                "bad query parameters: {}",
-                e.body_text()
-            )));
-        }
-    };
-    let (a, result) = match compute(&state, &p).await {
+    let (p, a, result) = match compute(&state, params).await {
         Ok(x) => x,
         Err(e) => return error_response(e),
     };
@@ -275,20 +272,8 @@ pub async fn case_statistics_csv(
 }
 
 /// The sidecar of an export: what the numbers are, where they come from, how they were protected.
-pub async fn case_statistics_meta(
-    State(state): State<AppState>,
-    params: Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let p = match params {
-        Ok(Query(p)) => p,
-        Err(e) => {
-            return error_response(AppError::BadUserInput(format!(
-                "bad query parameters: {}",
-                e.body_text()
-            )));
-        }
-    };
-    let (a, result) = match compute(&state, &p).await {
+pub async fn case_statistics_meta(State(state): State<AppState>, params: Params) -> Response {
+    let (_, a, result) = match compute(&state, params).await {
         Ok(x) => x,
         Err(e) => return error_response(e),
     };
