@@ -11,6 +11,7 @@ mod caching;
 mod campaigns;
 mod contract;
 mod export;
+mod faults;
 mod headers;
 mod hostile;
 mod http;
