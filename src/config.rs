@@ -113,10 +113,37 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub http: HttpConfig,
+    #[command(flatten)]
+    pub cache: CacheConfig,
     /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
     /// are counted as `other`.
     #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
     pub metrics_max_operation_names: usize,
+}
+
+/// The in-process response cache.
+#[derive(Debug, Clone, Args)]
+pub struct CacheConfig {
+    /// Bytes of answers the response cache holds (about); 0 turns it off.
+    #[arg(long, env = "CTIP_RESPONSE_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub response_cache_bytes: u64,
+    /// Seconds an answer is kept at most (a new release drops every answer at once anyway).
+    #[arg(long, env = "CTIP_RESPONSE_CACHE_TTL_SECONDS", default_value_t = 3600)]
+    pub response_cache_ttl_seconds: u64,
+    /// Milliseconds the current release code is trusted before it is looked up again: how long a
+    /// new release may take to invalidate the cache.
+    #[arg(long, env = "CTIP_RELEASE_CHECK_MS", default_value_t = 2_000)]
+    pub release_check_ms: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            response_cache_bytes: 64 * 1024 * 1024,
+            response_cache_ttl_seconds: 3600,
+            release_check_ms: 2_000,
+        }
+    }
 }
 
 /// Browser-facing HTTP policy: CORS and the security headers.
@@ -240,6 +267,7 @@ impl ServeConfig {
             shutdown_grace_seconds: 5,
             limits: LimitsConfig::default(),
             http: HttpConfig::default(),
+            cache: CacheConfig::default(),
             metrics_max_operation_names: 100,
         }
     }

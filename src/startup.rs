@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 use crate::graphql::{ApiContext, build_schema};
-use crate::http::{AppState, router};
+use crate::http::{AppState, ResponseCache, router};
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
@@ -98,6 +98,11 @@ impl Application {
                 metrics,
                 limits: Arc::new(cfg.limits.clone()),
                 http: Arc::new(cfg.http.clone()),
+                cache: ResponseCache::new(
+                    cfg.cache.response_cache_bytes,
+                    Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
+                    Duration::from_millis(cfg.cache.release_check_ms),
+                ),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })

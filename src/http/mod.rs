@@ -8,8 +8,10 @@ mod execute;
 mod export;
 mod graphql;
 mod limits;
+mod response_cache;
 
 pub use limits::recursive_depth;
+pub use response_cache::ResponseCache;
 
 use axum::Router;
 use axum::extract::State;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub limits: Arc<LimitsConfig>,
     /// CORS and security headers.
     pub http: Arc<HttpConfig>,
+    /// Answers of error-free queries; `None` when configured off.
+    pub cache: Option<ResponseCache>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

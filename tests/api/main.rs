@@ -18,4 +18,5 @@ mod limits;
 mod metrics;
 mod queries_per_request;
 mod regions;
+mod response_cache;
 mod statistics;
