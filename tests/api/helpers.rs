@@ -112,6 +112,9 @@ impl TestApp {
             .await
             .expect("seed demo data");
         let mut cfg = ServeConfig::for_database(&url);
+        // The release is looked up once per test (statement counts stay exact on a loaded
+        // machine); the test of invalidation asks for frequent checks itself.
+        cfg.cache.release_check_ms = 600_000;
         configure(&mut cfg);
         let keys = KeySet {
             k1: None,
