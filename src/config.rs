@@ -115,6 +115,13 @@ pub struct ServeConfig {
     pub http: HttpConfig,
     #[command(flatten)]
     pub cache: CacheConfig,
+    /// Documents remembered for automatic persisted queries (Apollo APQ); 0 turns APQ off.
+    #[arg(long, env = "CTIP_APQ_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub apq_cache_entries: u64,
+    /// Trusted-documents mode: run only the documents this file lists (a JSON object from
+    /// SHA-256 hex to document, or an Apollo persisted query manifest). APQ registration is off.
+    #[arg(long, env = "CTIP_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
     /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
     /// are counted as `other`.
     #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
@@ -269,6 +276,8 @@ impl ServeConfig {
             http: HttpConfig::default(),
             cache: CacheConfig::default(),
             metrics_max_operation_names: 100,
+            apq_cache_entries: 10_000,
+            trusted_documents: None,
         }
     }
 }

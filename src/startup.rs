@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 use crate::graphql::{ApiContext, build_schema};
-use crate::http::{AppState, ResponseCache, router};
+use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
@@ -78,6 +78,17 @@ impl Application {
             max_page_size: cfg.max_page_size,
             disclosure,
         };
+        let trusted = cfg
+            .trusted_documents
+            .as_deref()
+            .map(crate::http::load_trusted)
+            .transpose()
+            .map_err(StartupError::Config)?;
+        let persisted = PersistedQueries::new(
+            cfg.apq_cache_entries,
+            trusted,
+            cfg.limits.max_document_bytes,
+        );
         let schema = build_schema(
             api.clone(),
             cfg.limits.max_complexity,
@@ -98,6 +109,7 @@ impl Application {
                 metrics,
                 limits: Arc::new(cfg.limits.clone()),
                 http: Arc::new(cfg.http.clone()),
+                persisted,
                 cache: ResponseCache::new(
                     cfg.cache.response_cache_bytes,
                     Duration::from_secs(cfg.cache.response_cache_ttl_seconds),

@@ -124,6 +124,13 @@ async fn run(
         BatchRequest::Single(r) => (vec![r], true),
         BatchRequest::Batch(rs) => (rs, false),
     };
+    // Documents named by hash first: everything after looks at the document itself.
+    for i in 0..requests.len() {
+        if let Err(refusal) = state.persisted.resolve(&mut requests[i]).await {
+            labels.extend(requests.iter().map(|r| operation_label(state, r, None)));
+            return Err(Refused(refuse(media, &refusal), refusal.code));
+        }
+    }
     let checked: Vec<Result<Option<ExecutableDocument>, Refusal>> =
         requests.iter().map(|r| check_one(r, l)).collect();
     for (r, c) in requests.iter().zip(&checked) {

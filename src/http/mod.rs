@@ -8,9 +8,11 @@ mod execute;
 mod export;
 mod graphql;
 mod limits;
+mod persisted;
 mod response_cache;
 
 pub use limits::recursive_depth;
+pub use persisted::{PersistedQueries, load_trusted, sha256_hex};
 pub use response_cache::ResponseCache;
 
 use axum::Router;
@@ -41,6 +43,8 @@ pub struct AppState {
     pub limits: Arc<LimitsConfig>,
     /// CORS and security headers.
     pub http: Arc<HttpConfig>,
+    /// APQ and trusted documents.
+    pub persisted: PersistedQueries,
     /// Answers of error-free queries; `None` when configured off.
     pub cache: Option<ResponseCache>,
 }

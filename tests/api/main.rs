@@ -16,6 +16,7 @@ mod hostile;
 mod http;
 mod limits;
 mod metrics;
+mod persisted;
 mod queries_per_request;
 mod regions;
 mod response_cache;
