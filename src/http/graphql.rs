@@ -37,7 +37,7 @@ impl MediaType {
 }
 
 /// Picks the response media type from `Accept` (highest q wins; graphql-response+json on ties).
-/// No `Accept` means `application/json`, as the specification asks for older clients.
+/// No `Accept`, or only a wildcard, means `application/json`, as the specification asks.
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(MediaType::Json);
@@ -57,8 +57,10 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
             continue;
         }
         let candidate = match mime.as_str() {
-            GRAPHQL_RESPONSE_JSON | "*/*" | "application/*" => MediaType::GraphqlResponseJson,
-            APPLICATION_JSON => MediaType::Json,
+            GRAPHQL_RESPONSE_JSON => MediaType::GraphqlResponseJson,
+            // A wildcard gets application/json, which every client understands (the
+            // specification's SHOULD; the graphql-http audit checks it).
+            APPLICATION_JSON | "*/*" | "application/*" => MediaType::Json,
             _ => continue,
         };
         let better = match best {
