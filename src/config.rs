@@ -232,6 +232,9 @@ pub struct LimitsConfig {
     /// Milliseconds a request body may take to arrive (a client that dribbles it in is cut off).
     #[arg(long, env = "CTIP_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
     pub body_read_timeout_ms: u64,
+    /// Milliseconds a client may take to send a request's head (line and headers).
+    #[arg(long, env = "CTIP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
     /// Milliseconds one request (all of its operations) may take to execute.
     #[arg(long, env = "CTIP_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
@@ -251,6 +254,7 @@ impl Default for LimitsConfig {
             max_variables_bytes: 16 * 1024,
             max_body_bytes: 128 * 1024,
             body_read_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
             execution_timeout_ms: 10_000,
         }
     }

@@ -4,6 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
@@ -128,27 +132,63 @@ impl Application {
         &self.state
     }
 
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets open requests finish within
+    /// the grace period. Connections are served by hyper directly rather than `axum::serve`, for
+    /// the one setting it lacks: a client must send its request head within the header read
+    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler).
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let addr = self.local_addr().map_err(StartupError::Serve)?;
         tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
         let grace = self.grace;
+        let header_timeout = Duration::from_millis(self.state.limits.header_read_timeout_ms);
         let app = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                tracing::info!(
-                    grace_seconds = grace.as_secs(),
-                    "shutting down: finishing open requests"
-                );
-                // A stuck request must not hold the process forever.
-                tokio::spawn(async move {
-                    tokio::time::sleep(grace).await;
-                    tracing::warn!("grace period over: exiting with requests still open");
-                    std::process::exit(0);
-                });
-            })
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let graceful = GracefulShutdown::new();
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            // Out of file descriptors and the like: pause rather than spin.
+                            tracing::warn!(error = %e, "cannot accept a connection");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let service = TowerToHyperService::new(app.clone());
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(error = %e, "connection closed with an error");
+                        }
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: finishing open requests"
+        );
+        // A stuck request must not hold the process forever.
+        if tokio::time::timeout(grace, graceful.shutdown())
             .await
-            .map_err(StartupError::Serve)
+            .is_err()
+        {
+            tracing::warn!("grace period over: exiting with requests still open");
+        }
+        Ok(())
     }
 }
 
