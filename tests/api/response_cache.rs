@@ -116,3 +116,23 @@ async fn the_cache_can_be_turned_off() {
     let once = app.statements_for(Q).await;
     assert_eq!(app.statements_for(Q).await, once);
 }
+
+#[tokio::test]
+async fn requests_with_credentials_are_neither_shared_nor_publicly_cacheable() {
+    let app = TestApp::spawn().await;
+    let send = || {
+        app.client
+            .post(app.url("/graphql"))
+            .header("authorization", "Bearer some-key")
+            .json(&json!({ "query": Q }))
+            .send()
+    };
+    app.query("{ __typename }").await;
+    let before = app.counter(STATEMENTS).await;
+    let first = send().await.unwrap();
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let once = app.counter(STATEMENTS).await - before;
+    assert!(once > 0);
+    send().await.unwrap();
+    assert_eq!(app.counter(STATEMENTS).await - before, 2 * once);
+}
