@@ -173,10 +173,44 @@ pub struct ServeConfig {
     pub limits: LimitsConfig,
     #[command(flatten)]
     pub http: HttpConfig,
+    #[command(flatten)]
+    pub cache: CacheConfig,
+    /// Documents remembered for automatic persisted queries (Apollo APQ); 0 turns APQ off.
+    #[arg(long, env = "CTIP_APQ_CACHE_ENTRIES", default_value_t = 10_000)]
+    pub apq_cache_entries: u64,
+    /// Trusted-documents mode: run only the documents this file lists (a JSON object from
+    /// SHA-256 hex to document, or an Apollo persisted query manifest). APQ registration is off.
+    #[arg(long, env = "CTIP_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
     /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
     /// are counted as `other`.
     #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
     pub metrics_max_operation_names: usize,
+}
+
+/// The in-process response cache.
+#[derive(Debug, Clone, Args)]
+pub struct CacheConfig {
+    /// Bytes of answers the response cache holds (about); 0 turns it off.
+    #[arg(long, env = "CTIP_RESPONSE_CACHE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub response_cache_bytes: u64,
+    /// Seconds an answer is kept at most (a new release drops every answer at once anyway).
+    #[arg(long, env = "CTIP_RESPONSE_CACHE_TTL_SECONDS", default_value_t = 3600)]
+    pub response_cache_ttl_seconds: u64,
+    /// Milliseconds the current release code is trusted before it is looked up again: how long a
+    /// new release may take to invalidate the cache.
+    #[arg(long, env = "CTIP_RELEASE_CHECK_MS", default_value_t = 2_000)]
+    pub release_check_ms: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            response_cache_bytes: 64 * 1024 * 1024,
+            response_cache_ttl_seconds: 3600,
+            release_check_ms: 2_000,
+        }
+    }
 }
 
 /// Browser-facing HTTP policy: CORS and the security headers.
@@ -258,6 +292,9 @@ pub struct LimitsConfig {
     /// Milliseconds a request body may take to arrive (a client that dribbles it in is cut off).
     #[arg(long, env = "CTIP_BODY_READ_TIMEOUT_MS", default_value_t = 10_000)]
     pub body_read_timeout_ms: u64,
+    /// Milliseconds a client may take to send a request's head (line and headers).
+    #[arg(long, env = "CTIP_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
     /// Milliseconds one request (all of its operations) may take to execute.
     #[arg(long, env = "CTIP_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
@@ -277,6 +314,7 @@ impl Default for LimitsConfig {
             max_variables_bytes: 16 * 1024,
             max_body_bytes: 128 * 1024,
             body_read_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
             execution_timeout_ms: 10_000,
         }
     }
@@ -300,7 +338,10 @@ impl ServeConfig {
             shutdown_grace_seconds: 5,
             limits: LimitsConfig::default(),
             http: HttpConfig::default(),
+            cache: CacheConfig::default(),
             metrics_max_operation_names: 100,
+            apq_cache_entries: 10_000,
+            trusted_documents: None,
         }
     }
 }

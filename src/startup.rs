@@ -4,12 +4,16 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 use crate::graphql::{ApiContext, build_schema};
-use crate::http::{AppState, router};
+use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
@@ -74,13 +78,36 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
         let (releases, _) = tokio::sync::broadcast::channel(16);
+        let cache = ResponseCache::new(
+            cfg.cache.response_cache_bytes,
+            Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
+            Duration::from_millis(cfg.cache.release_check_ms),
+        );
+        // A release published through this process empties its response cache before the
+        // mutation answers; other replicas notice within their release check.
+        let on_publish: Option<Arc<dyn Fn() + Send + Sync>> = cache.clone().map(|c| {
+            let hook: Arc<dyn Fn() + Send + Sync> = Arc::new(move || c.release_published());
+            hook
+        });
         let api = ApiContext {
             db,
             max_page_size: cfg.max_page_size,
             disclosure,
             k1: keys.k1.map(Arc::new),
             releases,
+            on_publish,
         };
+        let trusted = cfg
+            .trusted_documents
+            .as_deref()
+            .map(crate::http::load_trusted)
+            .transpose()
+            .map_err(StartupError::Config)?;
+        let persisted = PersistedQueries::new(
+            cfg.apq_cache_entries,
+            trusted,
+            cfg.limits.max_document_bytes,
+        );
         let schema = build_schema(
             api.clone(),
             cfg.limits.max_complexity,
@@ -101,6 +128,8 @@ impl Application {
                 metrics,
                 limits: Arc::new(cfg.limits.clone()),
                 http: Arc::new(cfg.http.clone()),
+                persisted,
+                cache,
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })
@@ -114,27 +143,63 @@ impl Application {
         &self.state
     }
 
+    /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets open requests finish within
+    /// the grace period. Connections are served by hyper directly rather than `axum::serve`, for
+    /// the one setting it lacks: a client must send its request head within the header read
+    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler).
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let addr = self.local_addr().map_err(StartupError::Serve)?;
         tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
         let grace = self.grace;
+        let header_timeout = Duration::from_millis(self.state.limits.header_read_timeout_ms);
         let app = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown_signal().await;
-                tracing::info!(
-                    grace_seconds = grace.as_secs(),
-                    "shutting down: finishing open requests"
-                );
-                // A stuck request must not hold the process forever.
-                tokio::spawn(async move {
-                    tokio::time::sleep(grace).await;
-                    tracing::warn!("grace period over: exiting with requests still open");
-                    std::process::exit(0);
-                });
-            })
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout);
+        let graceful = GracefulShutdown::new();
+        let shutdown = shutdown_signal();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let stream = match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(e) => {
+                            // Out of file descriptors and the like: pause rather than spin.
+                            tracing::warn!(error = %e, "cannot accept a connection");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let service = TowerToHyperService::new(app.clone());
+                    let conn = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    let conn = graceful.watch(conn);
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::debug!(error = %e, "connection closed with an error");
+                        }
+                    });
+                }
+                _ = &mut shutdown => break,
+            }
+        }
+        drop(self.listener);
+        tracing::info!(
+            grace_seconds = grace.as_secs(),
+            "shutting down: finishing open requests"
+        );
+        // A stuck request must not hold the process forever.
+        if tokio::time::timeout(grace, graceful.shutdown())
             .await
-            .map_err(StartupError::Serve)
+            .is_err()
+        {
+            tracing::warn!("grace period over: exiting with requests still open");
+        }
+        Ok(())
     }
 }
 

@@ -39,6 +39,8 @@ pub struct ApiContext {
     pub k1: Option<Arc<Secret>>,
     /// Tells subscribers that a release was published.
     pub releases: broadcast::Sender<release::Model>,
+    /// Run when a release is published here, before the mutation answers (empties caches).
+    pub on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// The query root: every public read of the API.

@@ -32,14 +32,22 @@ pub(super) async fn execute(
     let seconds = started.elapsed().as_secs_f64();
     let m = &state.metrics;
     match outcome {
-        Ok((responses, single)) => {
+        Ok(Executed {
+            responses,
+            single,
+            cacheable,
+        }) => {
             for (label, r) in labels.iter().zip(&responses) {
                 m.observe_operation(label, r.errors.iter().map(error_code), seconds);
             }
-            let cache_control = super::caching::cache_control(
-                &responses,
-                state.http.cache_stale_while_revalidate_seconds,
-            );
+            let cache_control = if cacheable {
+                super::caching::cache_control(
+                    &responses,
+                    state.http.cache_stale_while_revalidate_seconds,
+                )
+            } else {
+                super::caching::NO_STORE
+            };
             let resp = if single {
                 BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
             } else {
@@ -66,6 +74,14 @@ fn error_code(e: &async_graphql::ServerError) -> &str {
             _ => None,
         })
         .unwrap_or("UNKNOWN")
+}
+
+/// The answers to a request's operations.
+struct Executed {
+    responses: Vec<async_graphql::Response>,
+    single: bool,
+    /// Only queries, sent without credentials: HTTP caches may keep the answer.
+    cacheable: bool,
 }
 
 /// A request answered before it ran, and the code it was refused with.
@@ -118,12 +134,19 @@ async fn run(
     media: MediaType,
     method: Method,
     labels: &mut Vec<String>,
-) -> Result<(Vec<async_graphql::Response>, bool), Refused> {
+) -> Result<Executed, Refused> {
     let l = &state.limits;
     let (mut requests, single) = match batch {
         BatchRequest::Single(r) => (vec![r], true),
         BatchRequest::Batch(rs) => (rs, false),
     };
+    // Documents named by hash first: everything after looks at the document itself.
+    for i in 0..requests.len() {
+        if let Err(refusal) = state.persisted.resolve(&mut requests[i]).await {
+            labels.extend(requests.iter().map(|r| operation_label(state, r, None)));
+            return Err(Refused(refuse(media, &refusal), refusal.code));
+        }
+    }
     let checked: Vec<Result<Option<ExecutableDocument>, Refusal>> =
         requests.iter().map(|r| check_one(r, l)).collect();
     for (r, c) in requests.iter().zip(&checked) {
@@ -133,20 +156,24 @@ async fn run(
             c.as_ref().ok().and_then(Option::as_ref),
         ));
     }
+    let mut queries = Vec::with_capacity(requests.len());
     for (r, c) in requests.iter_mut().zip(checked) {
         match c {
             Err(refusal) => return Err(Refused(refuse(media, &refusal), refusal.code)),
             Ok(Some(doc)) => {
-                if method == Method::Get && operation_type(&doc, r) == Some(OperationType::Mutation)
-                {
+                let ty = operation_type(&doc, r);
+                if method == Method::Get && ty == Some(OperationType::Mutation) {
                     return Err(Refused(mutation_over_get(media), "METHOD_NOT_ALLOWED"));
                 }
+                queries.push(ty == Some(OperationType::Query));
                 r.set_parsed_query(doc);
             }
             // async-graphql reports the syntax error with its position.
-            Ok(None) => {}
+            Ok(None) => queries.push(false),
         }
     }
+    // Only queries anyone may send are shared: a caller with credentials may see more.
+    let shareable = !headers.contains_key(header::AUTHORIZATION);
     // A batch costs the sum of its parts: measure each without running it first.
     let mut answers: Vec<Option<async_graphql::Response>> = Vec::new();
     if !single {
@@ -201,10 +228,17 @@ async fn run(
         }
         state.metrics.graphql_requests.inc_by(pending.len() as u64);
         let (slots, reqs): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
-        let done = match state.schema.execute_batch(BatchRequest::Batch(reqs)).await {
-            BatchResponse::Batch(rs) => rs,
-            BatchResponse::Single(r) => vec![r],
-        };
+        let done = futures_util::future::join_all(slots.iter().zip(reqs).map(|(&i, r)| {
+            let schema = &state.schema;
+            let cached = state.cache.as_ref().filter(|_| shareable && queries[i]);
+            async move {
+                match cached {
+                    Some(cache) => cache.execute(schema, &state.api.db, r, lang).await,
+                    None => schema.execute(r).await,
+                }
+            }
+        }))
+        .await;
         for (i, r) in slots.into_iter().zip(done) {
             out[i] = Some(r);
         }
@@ -227,7 +261,12 @@ async fn run(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
         return Err(Refused(resp, "TIMEOUT"));
     };
-    Ok((responses, single))
+    let cacheable = shareable && queries.iter().all(|q| *q);
+    Ok(Executed {
+        responses,
+        single,
+        cacheable,
+    })
 }
 
 /// The variables size and the document's shape; `None` when it does not parse.

@@ -5,7 +5,7 @@
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ impl MediaType {
 }
 
 /// Picks the response media type from `Accept` (highest q wins; graphql-response+json on ties).
-/// No `Accept` means `application/json`, as the specification asks for older clients.
+/// No `Accept`, or only a wildcard, means `application/json`, as the specification asks.
 fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
         return Some(MediaType::Json);
@@ -57,8 +57,10 @@ fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
             continue;
         }
         let candidate = match mime.as_str() {
-            GRAPHQL_RESPONSE_JSON | "*/*" | "application/*" => MediaType::GraphqlResponseJson,
-            APPLICATION_JSON => MediaType::Json,
+            GRAPHQL_RESPONSE_JSON => MediaType::GraphqlResponseJson,
+            // A wildcard gets application/json, which every client understands (the
+            // specification's SHOULD; the graphql-http audit checks it).
+            APPLICATION_JSON | "*/*" | "application/*" => MediaType::Json,
             _ => continue,
         };
         let better = match best {
@@ -125,7 +127,7 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
-    let req = match async_graphql::http::parse_query_string(query) {
+    let req = match get_request(&uri) {
         Ok(r) => r,
         Err(e) => {
             return request_error(
@@ -133,12 +135,13 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
                 media,
                 "BAD_REQUEST",
                 &format!(
-                    "The GET parameters are not a GraphQL request: {e}. Send `query` (and optionally `variables` as JSON, `operationName`)."
+                    "The GET parameters are not a GraphQL request: {e}. Send `query` (and optionally `variables` as JSON, `operationName`, `extensions` as JSON)."
                 ),
             );
         }
     };
-    if req.query.trim().is_empty() {
+    let persisted = req.extensions.0.contains_key("persistedQuery");
+    if req.query.trim().is_empty() && !persisted {
         return request_error(
             StatusCode::BAD_REQUEST,
             media,
@@ -154,6 +157,37 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
         Method::Get,
     )
     .await
+}
+
+/// The GraphQL request in GET parameters (`query`, `operationName`, and `variables` and
+/// `extensions` as JSON), as GraphQL over HTTP names them.
+fn get_request(uri: &Uri) -> Result<Request, String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        #[serde(default)]
+        query: String,
+        #[serde(rename = "operationName")]
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let Query(p) = Query::<Params>::try_from_uri(uri).map_err(|e| e.body_text())?;
+    let json = |what: &str, text: Option<String>| match text.filter(|t| !t.is_empty()) {
+        None => Ok(serde_json::Value::Null),
+        Some(t) => serde_json::from_str::<serde_json::Value>(&t)
+            .map_err(|e| format!("`{what}` is not JSON ({e})")),
+    };
+    let variables = json("variables", p.variables)?;
+    let extensions = json("extensions", p.extensions)?;
+    let mut body = json!({ "query": p.query, "operationName": p.operation_name });
+    if !variables.is_null() {
+        body["variables"] = variables;
+    }
+    if !extensions.is_null() {
+        body["extensions"] = extensions;
+    }
+    check_shape(&body)?;
+    serde_json::from_value(body).map_err(|e| e.to_string())
 }
 
 pub(super) fn mutation_over_get(media: MediaType) -> Response {
@@ -272,7 +306,7 @@ pub async fn post_graphql(
 pub(super) fn refuse(media: MediaType, r: &Refusal) -> Response {
     let status = match r.code {
         PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
-        BATCH_TOO_LARGE => StatusCode::BAD_REQUEST,
+        BATCH_TOO_LARGE | "BAD_REQUEST" => StatusCode::BAD_REQUEST,
         _ if media == MediaType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
@@ -285,8 +319,14 @@ fn check_shape(v: &Value) -> Result<(), String> {
         let obj = o
             .as_object()
             .ok_or("Each GraphQL request must be a JSON object {\"query\": \"...\"}.")?;
+        let persisted = obj
+            .get("extensions")
+            .and_then(|e| e.get("persistedQuery"))
+            .is_some();
         match obj.get("query") {
             Some(Value::String(_)) => {}
+            // An APQ request may name its document by hash alone.
+            None | Some(Value::Null) if persisted => {}
             None => {
                 return Err("Missing `query`: the body must be {\"query\": \"...\"}.".to_owned());
             }

@@ -77,68 +77,88 @@ fn too_deep(depth: usize, l: &LimitsConfig) -> Refusal {
 }
 
 /// Counts the lexical tokens (GraphQL commas and comments are not tokens) and the deepest
-/// bracket nesting. Strings and block strings are one token each.
+/// bracket nesting.
 fn scan(q: &str) -> (usize, usize) {
+    let (mut tokens, mut depth, mut max) = (0usize, 0usize, 0usize);
+    lex(q, |t| {
+        tokens += 1;
+        match t {
+            "{" | "(" | "[" => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            "}" | ")" | "]" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    });
+    (tokens, max)
+}
+
+/// The document with its tokens separated by one space: the same document whatever its
+/// whitespace, commas and comments (a response cache key).
+pub fn normalize(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    lex(q, |t| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t);
+    });
+    out
+}
+
+/// Calls `each` with every lexical token of a GraphQL document, in a linear scan that never
+/// fails (what does not lex is the parser's to report). Strings and block strings are one token.
+fn lex(q: &str, mut each: impl FnMut(&str)) {
     let b = q.as_bytes();
-    let (mut i, mut tokens, mut depth, mut max) = (0, 0usize, 0usize, 0usize);
+    let mut i = 0;
     while i < b.len() {
+        let start = i;
         match b[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                i += 1;
+                continue;
+            }
             b'#' => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
+                continue;
+            }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
+                    i += if b[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 3;
             }
             b'"' => {
-                tokens += 1;
-                if b[i..].starts_with(b"\"\"\"") {
-                    i += 3;
-                    while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
-                        i += if b[i..].starts_with(b"\\\"\"\"") {
-                            4
-                        } else {
-                            1
-                        };
-                    }
-                    i += 3;
-                } else {
-                    i += 1;
-                    while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
-                        i += if b[i] == b'\\' { 2 } else { 1 };
-                    }
-                    i += 1;
-                }
-            }
-            b'{' | b'(' | b'[' => {
-                tokens += 1;
-                depth += 1;
-                max = max.max(depth);
                 i += 1;
-            }
-            b'}' | b')' | b']' => {
-                tokens += 1;
-                depth = depth.saturating_sub(1);
+                while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
                 i += 1;
             }
             c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
-                tokens += 1;
                 while i < b.len()
                     && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.' | b'-' | b'+'))
                 {
                     i += 1;
                 }
             }
-            b'.' if b[i..].starts_with(b"...") => {
-                tokens += 1;
-                i += 3;
-            }
-            _ => {
-                tokens += 1;
-                i += 1;
-            }
+            b'.' if b[i..].starts_with(b"...") => i += 3,
+            _ => i += q[i..].chars().next().map_or(1, char::len_utf8),
+        }
+        i = i.min(b.len());
+        // Every end above falls on an ASCII byte, a char boundary or the end of the text.
+        if let Some(t) = q.get(start..i) {
+            each(t);
         }
     }
-    (tokens, max)
 }
 
 /// Parses a document whose text passed [`check_text`] and checks its shape.
@@ -312,6 +332,16 @@ mod tests {
         assert_eq!(scan(r#"{ a(x: "one two \" three") }"#).0, 8);
         assert_eq!(scan("{ a(x: \"\"\"many\nwords\"\"\") ...F }").0, 10);
         assert_eq!(scan("{ a { b { c } } }").1, 3);
+    }
+
+    #[test]
+    fn normalizing_drops_whitespace_commas_and_comments_only() {
+        assert_eq!(
+            normalize("query Q($a: Int) {\n  x(a: $a, b: \"s  t\") # note\n  ...F }"),
+            "query Q ( $ a : Int ) { x ( a : $ a b : \"s  t\" ) ... F }"
+        );
+        assert_eq!(normalize("{ é }"), "{ é }");
+        assert_eq!(normalize("{ \"unterminated"), "{ \"unterminated");
     }
 
     #[test]

@@ -8,9 +8,13 @@ mod execute;
 mod export;
 mod graphql;
 mod limits;
+mod persisted;
+mod response_cache;
 mod ws;
 
 pub use limits::recursive_depth;
+pub use persisted::{PersistedQueries, load_trusted, sha256_hex};
+pub use response_cache::ResponseCache;
 
 use axum::Router;
 use axum::extract::State;
@@ -40,6 +44,10 @@ pub struct AppState {
     pub limits: Arc<LimitsConfig>,
     /// CORS and security headers.
     pub http: Arc<HttpConfig>,
+    /// APQ and trusted documents.
+    pub persisted: PersistedQueries,
+    /// Answers of error-free queries; `None` when configured off.
+    pub cache: Option<ResponseCache>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

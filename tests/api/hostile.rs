@@ -242,3 +242,50 @@ const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { n
 fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef } }
 fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
 fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } } }";
+
+#[tokio::test]
+async fn a_request_head_dribbling_in_is_cut_off_while_others_are_served() {
+    let app = TestApp::spawn_with(|c| c.limits.header_read_timeout_ms = 500).await;
+    let (mut reader, mut writer) = TcpStream::connect(app.addr).await.unwrap().into_split();
+    let started = Instant::now();
+    let dribble = async move {
+        writer.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        for i in 0.. {
+            let line = format!("x-slow-{i}: y\r\n");
+            if writer.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async {
+        // The server closes the connection (hyper may first answer 408).
+        let mut buf = vec![0u8; 4096];
+        let mut seen = String::new();
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => break seen,
+                Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+    };
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        still_serves(&app).await;
+    };
+    let (seen, ()) = tokio::time::timeout(BOUND, async {
+        tokio::select! {
+            _ = dribble => unreachable!(),
+            r = async { tokio::join!(closed, others) } => r,
+        }
+    })
+    .await
+    .expect("cut off in bounded time");
+    assert!(
+        seen.is_empty() || seen.starts_with("HTTP/1.1 408"),
+        "{seen}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    still_serves(&app).await;
+}

@@ -39,7 +39,9 @@ async fn the_response_media_type_follows_accept() {
     for (accept, expected) in [
         (Some(GQL_JSON), GQL_JSON),
         (Some("application/json"), "application/json"),
-        (Some("*/*"), GQL_JSON),
+        (Some("*/*"), "application/json"),
+        (None, "application/json"),
+        (Some("application/graphql-response+json, */*"), GQL_JSON),
         (
             Some("application/json;q=0.9, application/graphql-response+json"),
             GQL_JSON,
