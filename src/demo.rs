@@ -135,6 +135,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
         published_on: Set(None),
         licence: Set(Some("CC0: synthetic data, free to use, never to be quoted as fact".to_owned())),
         synthetic: Set(true),
+        retired: Set(false),
         notes: Set(Some(format!(
             "Generated with seed {} for {}–{}; plausible in scale only. No number in it describes real people.",
             params.seed, params.from_year, params.to_year

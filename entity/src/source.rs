@@ -17,6 +17,8 @@ pub struct Model {
     pub licence: Option<String>,
     pub synthetic: bool,
     pub notes: Option<String>,
+    /// A retired source leaves the lists; counts and activities that cite it keep citing it.
+    pub retired: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

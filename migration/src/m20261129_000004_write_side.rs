@@ -49,13 +49,15 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.alter_table(
-            Table::alter()
-                .table(a("agency"))
-                .add_column(boolean(a("retired")).default(false))
-                .to_owned(),
-        )
-        .await?;
+        for table in ["agency", "source"] {
+            m.alter_table(
+                Table::alter()
+                    .table(a(table))
+                    .add_column(boolean(a("retired")).default(false))
+                    .to_owned(),
+            )
+            .await?;
+        }
         let db = m.get_connection();
         match db.get_database_backend() {
             DbBackend::Postgres => {

@@ -252,6 +252,7 @@ impl MutationRoot {
             published_on: Set(input.published_on),
             licence: Set(input.licence),
             synthetic: Set(false),
+            retired: Set(false),
             notes: Set(input.notes),
             ..Default::default()
         }
@@ -272,6 +273,93 @@ impl MutationRoot {
         .map_err(AppError::from)?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(Source(model))
+    }
+
+    /// Replaces the fields of a source, found by its code (EDITOR). What cites it keeps citing it.
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source.")] input: SourceInput,
+    ) -> Result<Source> {
+        let who = caller(ctx);
+        who.require(Role::Editor)?;
+        let api = ctx.data::<ApiContext>()?;
+        let txn = api.db.begin().await.map_err(AppError::from)?;
+        let found = crate::store::catalogue::source_by_code(&txn, &input.code)
+            .await
+            .map_err(AppError::from)?;
+        let found = found.ok_or_else(|| {
+            AppError::NotFound(format!("no source has the code \"{}\"", input.code))
+        })?;
+        if found.synthetic {
+            return Err(AppError::Forbidden(
+                "the synthetic demo source is written by the generator only".to_owned(),
+            )
+            .into());
+        }
+        let mut m: source::ActiveModel = found.clone().into();
+        m.kind = Set(input.kind);
+        m.publisher = Set(input.publisher);
+        m.title = Set(input.title);
+        m.url = Set(input.url);
+        m.published_on = Set(input.published_on);
+        m.licence = Set(input.licence);
+        m.notes = Set(input.notes);
+        let saved = m.update(&txn).await.map_err(AppError::from)?;
+        let (before, after) = (
+            serde_json::to_string(&found).ok(),
+            serde_json::to_string(&saved).ok(),
+        );
+        writes::record(
+            &txn,
+            &actor(who),
+            "update_source",
+            "source",
+            saved.code.clone(),
+            before,
+            after,
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Source(saved))
+    }
+
+    /// Retires a source: it leaves the list of sources; what cites it keeps citing it (EDITOR).
+    async fn retire_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source's code.")] code: String,
+    ) -> Result<Source> {
+        let who = caller(ctx);
+        who.require(Role::Editor)?;
+        let api = ctx.data::<ApiContext>()?;
+        let txn = api.db.begin().await.map_err(AppError::from)?;
+        let found = crate::store::catalogue::source_by_code(&txn, &code)
+            .await
+            .map_err(AppError::from)?;
+        let found = found
+            .ok_or_else(|| AppError::NotFound(format!("no source has the code \"{code}\"")))?;
+        let mut m: source::ActiveModel = found.clone().into();
+        m.retired = Set(true);
+        let saved = m.update(&txn).await.map_err(AppError::from)?;
+        let (before, after) = (
+            serde_json::to_string(&found).ok(),
+            serde_json::to_string(&saved).ok(),
+        );
+        writes::record(
+            &txn,
+            &actor(who),
+            "retire_source",
+            "source",
+            code,
+            before,
+            after,
+        )
+        .await
+        .map_err(AppError::from)?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Source(saved))
     }
 
     /// Freezes the draft into a new release that public queries read from now on (ADMIN).

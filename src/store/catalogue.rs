@@ -9,7 +9,9 @@ pub async fn sources(
 ) -> Result<(Vec<source::Model>, u64), DbErr> {
     super::page(
         db,
-        source::Entity::find().order_by_asc(source::Column::Id),
+        source::Entity::find()
+            .filter(source::Column::Retired.eq(false))
+            .order_by_asc(source::Column::Id),
         offset,
         limit,
     )

@@ -490,18 +490,61 @@ async fn an_editor_creates_updates_and_retires_campaigns_activities_and_agencies
         )
         .await;
     assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let source = json!({ "code": "iom-report-2025", "kind": "GOVERNMENT_REPORT", "publisher": "IOM", "title": "Report" });
+    let made = app
+        .query_as(
+            &editor,
+            "mutation($s: SourceInput!) { createSource(input: $s) { code } }",
+            json!({ "s": source }),
+        )
+        .await;
+    assert_eq!(
+        made["data"]["createSource"]["code"], "iom-report-2025",
+        "{made}"
+    );
+    let mut renamed = source.clone();
+    renamed["title"] = json!("Annual report 2025");
+    let u = app
+        .query_as(
+            &editor,
+            "mutation($s: SourceInput!) { updateSource(input: $s) { title } }",
+            json!({ "s": renamed }),
+        )
+        .await;
+    assert_eq!(
+        u["data"]["updateSource"]["title"], "Annual report 2025",
+        "{u}"
+    );
+    app.query_as(
+        &editor,
+        "mutation { retireSource(code: \"iom-report-2025\") { code } }",
+        json!({}),
+    )
+    .await;
+    let sources = app
+        .query("{ sources(first: 100) { edges { node { code } } } }")
+        .await;
+    assert!(
+        !sources.to_string().contains("iom-report-2025"),
+        "a retired source leaves the list"
+    );
     let log = audit_log::Entity::find().all(&app.db).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    let expected = [
+        "create_agency",
+        "create_campaign",
+        "create_activity",
+        "update_campaign",
+        "retire_activity",
+        "retire_agency",
+    ];
     assert_eq!(
         actions,
         [
-            "create_agency",
-            "create_campaign",
-            "create_activity",
-            "update_campaign",
-            "retire_activity",
-            "retire_agency"
+            &expected[..],
+            &["create_source", "update_source", "retire_source"]
         ]
+        .concat()
     );
 }
 
