@@ -13,7 +13,7 @@ const Q: &str =
 #[tokio::test]
 async fn a_repeated_query_is_answered_from_the_cache_without_any_sql_statement() {
     let app = TestApp::spawn().await;
-    let first = app.statements_for(Q).await;
+    let first = app.statements_once(Q).await;
     assert!(first > 0);
     let before = app.counter(STATEMENTS).await;
     let again = app.query(Q).await;
@@ -67,7 +67,7 @@ async fn variables_and_language_are_part_of_the_key() {
 #[tokio::test]
 async fn concurrent_identical_misses_run_the_query_once() {
     let cold = TestApp::spawn().await;
-    let once = cold.statements_for(Q).await;
+    let once = cold.statements_once(Q).await;
     let app = TestApp::spawn().await;
     app.query("{ __typename }").await;
     let before = app.counter(STATEMENTS).await;
@@ -113,8 +113,8 @@ async fn answers_with_errors_are_not_kept() {
 #[tokio::test]
 async fn the_cache_can_be_turned_off() {
     let app = TestApp::spawn_with(|c| c.cache.response_cache_bytes = 0).await;
-    let once = app.statements_for(Q).await;
-    assert_eq!(app.statements_for(Q).await, once);
+    let once = app.statements_once(Q).await;
+    assert_eq!(app.statements_once(Q).await, once);
 }
 
 #[tokio::test]
