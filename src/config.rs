@@ -175,6 +175,8 @@ pub struct ServeConfig {
     pub http: HttpConfig,
     #[command(flatten)]
     pub cache: CacheConfig,
+    #[command(flatten)]
+    pub rate_limit: RateLimitConfig,
     /// Documents remembered for automatic persisted queries (Apollo APQ); 0 turns APQ off.
     #[arg(long, env = "CTIP_APQ_CACHE_ENTRIES", default_value_t = 10_000)]
     pub apq_cache_entries: u64,
@@ -186,6 +188,40 @@ pub struct ServeConfig {
     /// are counted as `other`.
     #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
     pub metrics_max_operation_names: usize,
+}
+
+/// Rate limits by cost, per client.
+#[derive(Debug, Clone, Args)]
+pub struct RateLimitConfig {
+    /// Points each client may spend per window (an operation costs 1 + its complexity / 100);
+    /// 0 turns rate limiting off.
+    #[arg(long, env = "CTIP_RATE_LIMIT_POINTS", default_value_t = 5000)]
+    pub rate_limit_points: u64,
+    /// Length of the window, in seconds.
+    #[arg(long, env = "CTIP_RATE_LIMIT_WINDOW_SECONDS", default_value_t = 3600)]
+    pub rate_limit_window_seconds: u64,
+    /// Redis shared by every replica for their budgets (e.g. redis://127.0.0.1:6379); without it
+    /// each process keeps its own.
+    #[arg(long, env = "CTIP_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Proxies whose X-Forwarded-For is believed (comma-separated IP addresses).
+    #[arg(long, env = "CTIP_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Prefix of the Redis keys.
+    #[arg(long, env = "CTIP_RATE_LIMIT_PREFIX", default_value = "ctip:rl")]
+    pub rate_limit_prefix: String,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            rate_limit_points: 5000,
+            rate_limit_window_seconds: 3600,
+            redis_url: None,
+            trusted_proxies: Vec::new(),
+            rate_limit_prefix: "ctip:rl".to_owned(),
+        }
+    }
 }
 
 /// The in-process response cache.
@@ -339,6 +375,7 @@ impl ServeConfig {
             limits: LimitsConfig::default(),
             http: HttpConfig::default(),
             cache: CacheConfig::default(),
+            rate_limit: RateLimitConfig::default(),
             metrics_max_operation_names: 100,
             apq_cache_entries: 10_000,
             trusted_documents: None,

@@ -25,6 +25,7 @@ pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;
+pub mod ratelimit;
 pub mod startup;
 pub mod statistics;
 pub mod store;

@@ -130,6 +130,7 @@ impl Application {
                 http: Arc::new(cfg.http.clone()),
                 persisted,
                 cache,
+                ratelimit: crate::ratelimit::RateLimiter::new(&cfg.rate_limit),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })
@@ -164,8 +165,8 @@ impl Application {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => {
-                    let stream = match accepted {
-                        Ok((stream, _)) => stream,
+                    let (stream, peer) = match accepted {
+                        Ok(accepted) => accepted,
                         Err(e) => {
                             // Out of file descriptors and the like: pause rather than spin.
                             tracing::warn!(error = %e, "cannot accept a connection");
@@ -173,7 +174,14 @@ impl Application {
                             continue;
                         }
                     };
-                    let service = TowerToHyperService::new(app.clone());
+                    // Handlers learn the peer through a header only this layer sets.
+                    let service = TowerToHyperService::new(app.clone().layer(
+                        tower_http::set_header::SetRequestHeaderLayer::overriding(
+                            axum::http::HeaderName::from_static(crate::http::PEER_HEADER),
+                            axum::http::HeaderValue::from_str(&peer.ip().to_string())
+                                .unwrap_or(axum::http::HeaderValue::from_static("unknown")),
+                        ),
+                    ));
                     let conn = builder
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();

@@ -12,6 +12,7 @@ use async_graphql::extensions::{
 use async_graphql::{Response, ServerError, ValidationResult, Value};
 
 use super::pagination::DEFAULT_PAGE_SIZE;
+use crate::ratelimit::{RateTicket, points};
 
 pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 
@@ -77,6 +78,23 @@ impl Extension for CostLimitExtension {
         }
         if result.complexity > self.max {
             return Err(vec![too_complex(result.complexity, self.max)]);
+        }
+        // The caller's budget pays for the operation before it runs (never for a dry run).
+        if let Some(ticket) = ctx.data_opt::<RateTicket>()
+            && ctx.data_opt::<CostProbe>().is_none()
+        {
+            let state = ticket
+                .limiter
+                .charge(&ticket.client, points(result.complexity))
+                .await;
+            ticket.record(state);
+            if !state.allowed {
+                let mut e = ServerError::new(crate::http::rate_limited_message(&state), None);
+                let mut ext = async_graphql::ErrorExtensionValues::default();
+                ext.set("code", crate::http::RATE_LIMITED);
+                e.extensions = Some(ext);
+                return Err(vec![e]);
+            }
         }
         Ok(result)
     }

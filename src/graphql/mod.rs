@@ -11,6 +11,7 @@ pub mod mutation;
 pub mod mutation_catalogue;
 pub mod node;
 pub mod pagination;
+pub mod ratelimit;
 pub mod region;
 pub mod scalars;
 pub mod source;
@@ -53,6 +54,7 @@ pub struct QueryRoot(
     source::CatalogueQuery,
     statistics::StatisticsQuery,
     audit::AuditQuery,
+    ratelimit::RateLimitQuery,
     node::NodeQuery,
 );
 

@@ -17,8 +17,15 @@ use crate::config::LimitsConfig;
 use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
+use crate::ratelimit::{RateState, RateTicket};
 
-/// Runs a request and counts each of its operations in the metrics, refused ones included.
+/// The header the connection layer sets to the peer's address (any value a client sent is
+/// replaced), so the handlers know who is asking.
+pub const PEER_HEADER: &str = "x-ctip-peer";
+
+/// Runs a request under the caller's rate limit: refused at once when the budget is spent, each
+/// operation charged its cost during validation (at least 1 point a request), and the budget
+/// shown on the answer (`x-ratelimit-*`; 429 with `Retry-After` when over).
 pub(super) async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -26,9 +33,78 @@ pub(super) async fn execute(
     media: MediaType,
     method: Method,
 ) -> Response {
+    let Some(limiter) = state.ratelimit.clone() else {
+        return execute_counted(state, headers, batch, media, method, None).await;
+    };
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let peer = text(PEER_HEADER).and_then(|p| p.parse().ok());
+    let client = limiter.client_key(peer, text("x-forwarded-for"), text("authorization"));
+    let ticket = RateTicket {
+        limiter: limiter.clone(),
+        client,
+        state: Default::default(),
+    };
+    let budget = limiter.charge(&ticket.client, 0).await;
+    let mut resp = if budget.remaining == 0 {
+        request_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            media,
+            RATE_LIMITED,
+            &rate_limited_message(&budget),
+        )
+    } else {
+        execute_counted(state, headers, batch, media, method, Some(&ticket)).await
+    };
+    let last = match ticket.last() {
+        Some(s) => s,
+        // Nothing was validated (answered from the cache, or refused before): one point.
+        None if budget.remaining > 0 => limiter.charge(&ticket.client, 1).await,
+        None => budget,
+    };
+    let refused = !last.allowed || budget.remaining == 0;
+    let h = resp.headers_mut();
+    for (name, value) in [
+        ("x-ratelimit-limit", last.limit.to_string()),
+        ("x-ratelimit-remaining", last.remaining.to_string()),
+        ("x-ratelimit-used", last.used.to_string()),
+        ("x-ratelimit-reset", last.reset_epoch.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    if refused {
+        let wait = (last.reset_epoch - chrono::Utc::now().timestamp()).max(1);
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            h.insert(header::RETRY_AFTER, v);
+        }
+        h.insert(header::CACHE_CONTROL, super::caching::NO_STORE);
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    }
+    resp
+}
+
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
+
+pub fn rate_limited_message(s: &RateState) -> String {
+    format!(
+        "Rate limit exceeded: {} of {} points used in this window, and this request needs more than the {} left. The window resets at {} (Unix time); see the x-ratelimit-* headers, or ask for an API key.",
+        s.used, s.limit, s.remaining, s.reset_epoch
+    )
+}
+
+/// Runs a request and counts each of its operations in the metrics, refused ones included.
+async fn execute_counted(
+    state: &AppState,
+    headers: &HeaderMap,
+    batch: BatchRequest,
+    media: MediaType,
+    method: Method,
+    ticket: Option<&RateTicket>,
+) -> Response {
     let started = Instant::now();
     let mut labels = Vec::new();
-    let outcome = run(state, headers, batch, media, method, &mut labels).await;
+    let outcome = run(state, headers, batch, media, method, &mut labels, ticket).await;
     let seconds = started.elapsed().as_secs_f64();
     let m = &state.metrics;
     match outcome {
@@ -134,6 +210,7 @@ async fn run(
     media: MediaType,
     method: Method,
     labels: &mut Vec<String>,
+    ticket: Option<&RateTicket>,
 ) -> Result<Executed, Refused> {
     let l = &state.limits;
     let (mut requests, single) = match batch {
@@ -165,7 +242,8 @@ async fn run(
                 if method == Method::Get && ty == Some(OperationType::Mutation) {
                     return Err(Refused(mutation_over_get(media), "METHOD_NOT_ALLOWED"));
                 }
-                queries.push(ty == Some(OperationType::Query));
+                // An answer holding the caller's own rate-limit budget is never shared.
+                queries.push(ty == Some(OperationType::Query) && !r.query.contains("rateLimit"));
                 r.set_parsed_query(doc);
             }
             // async-graphql reports the syntax error with its position.
@@ -222,7 +300,7 @@ async fn run(
                 Some(answer) => out.push(Some(answer)),
                 None => {
                     out.push(None);
-                    pending.push((i, prepare(state, r, lang, &caller)));
+                    pending.push((i, prepare(state, r, lang, &caller, ticket)));
                 }
             }
         }
@@ -308,6 +386,7 @@ fn prepare(
     req: Request,
     lang: Option<Language>,
     caller: &crate::auth::Caller,
+    ticket: Option<&RateTicket>,
 ) -> Request {
     let mut req = req
         .data(new_loaders(
@@ -317,6 +396,9 @@ fn prepare(
         .data(caller.clone());
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
+    }
+    if let Some(t) = ticket {
+        req = req.data(t.clone());
     }
     req
 }

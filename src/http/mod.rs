@@ -12,6 +12,7 @@ mod persisted;
 mod response_cache;
 mod ws;
 
+pub use execute::{PEER_HEADER, RATE_LIMITED, rate_limited_message};
 pub use limits::recursive_depth;
 pub use persisted::{PersistedQueries, load_trusted, sha256_hex};
 pub use response_cache::ResponseCache;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub persisted: PersistedQueries,
     /// Answers of error-free queries; `None` when configured off.
     pub cache: Option<ResponseCache>,
+    /// Budgets by client; `None` when rate limiting is off.
+    pub ratelimit: Option<Arc<crate::ratelimit::RateLimiter>>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -19,6 +19,7 @@ mod limits;
 mod metrics;
 mod persisted;
 mod queries_per_request;
+mod ratelimit;
 mod regions;
 mod response_cache;
 mod statistics;

@@ -1,0 +1,140 @@
+//! Rate limits by cost, visible to clients; shared through Redis between instances.
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+async fn post(app: &TestApp, query: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(r: &reqwest::Response, name: &str) -> u64 {
+    r.headers()[name].to_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn every_answer_shows_the_budget_and_rate_limit_can_be_queried() {
+    let app = TestApp::spawn_seeded(None, |cfg| cfg.rate_limit.rate_limit_points = 50).await;
+    let resp = post(
+        &app,
+        "{ rateLimit { cost limit remaining used resetAt } regions(first: 10) { totalCount } }",
+    )
+    .await;
+    assert_eq!(header(&resp, "x-ratelimit-limit"), 50);
+    let (remaining, used) = (
+        header(&resp, "x-ratelimit-remaining"),
+        header(&resp, "x-ratelimit-used"),
+    );
+    assert!(header(&resp, "x-ratelimit-reset") > 1_700_000_000);
+    let body: Value = resp.json().await.unwrap();
+    let rl = &body["data"]["rateLimit"];
+    assert_eq!(rl["limit"], 50);
+    assert_eq!(rl["used"], used);
+    assert_eq!(rl["remaining"], remaining);
+    assert_eq!(
+        used,
+        rl["cost"].as_u64().unwrap(),
+        "the first request spent its own cost"
+    );
+    assert!(rl["resetAt"].is_string());
+}
+
+#[tokio::test]
+async fn over_budget_a_client_gets_429_with_retry_after_and_a_coded_error() {
+    let app = TestApp::spawn_seeded(None, |cfg| cfg.rate_limit.rate_limit_points = 3).await;
+    for _ in 0..3 {
+        assert_eq!(post(&app, "{ dataset { title } }").await.status(), 200);
+    }
+    let refused = post(&app, "{ dataset { title } }").await;
+    assert_eq!(refused.status(), 429);
+    assert!(header(&refused, "retry-after") >= 1);
+    assert_eq!(header(&refused, "x-ratelimit-remaining"), 0);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 points"),
+        "{body}"
+    );
+    // Another client (an API key) has its own budget.
+    let key = app.key(ctip_api::auth::Role::Editor).await;
+    let other = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(&key)
+        .json(&json!({ "query": "{ dataset { title } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+}
+
+#[tokio::test]
+async fn an_expensive_query_costs_more_than_a_cheap_one() {
+    let app = TestApp::spawn_seeded(None, |cfg| cfg.rate_limit.rate_limit_points = 1000).await;
+    let cheap: Value = post(&app, "{ rateLimit { cost } dataset { title } }")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let costly: Value = post(&app, "{ rateLimit { cost } regions(first: 100) { edges { node { children { name } parent { name } } } } }").await.json().await.unwrap();
+    assert_eq!(cheap["data"]["rateLimit"]["cost"], 1);
+    assert!(
+        costly["data"]["rateLimit"]["cost"].as_u64().unwrap() > 1,
+        "{costly}"
+    );
+}
+
+#[tokio::test]
+async fn without_redis_the_budget_falls_back_to_the_process_and_service_goes_on() {
+    let app = TestApp::spawn_seeded(None, |cfg| {
+        cfg.rate_limit.rate_limit_points = 2;
+        cfg.rate_limit.redis_url = Some("redis://127.0.0.1:1".to_owned());
+    })
+    .await;
+    assert_eq!(post(&app, "{ dataset { title } }").await.status(), 200);
+    assert_eq!(post(&app, "{ dataset { title } }").await.status(), 200);
+    assert_eq!(
+        post(&app, "{ dataset { title } }").await.status(),
+        429,
+        "the in-process budget still holds"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_share_one_budget_through_redis() {
+    // Runs where a Redis is given (CI starts one); without it there is nothing to share.
+    let Ok(redis) = std::env::var("CTIP_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = format!(
+        "ctip-test:{}:{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    );
+    let configure = |cfg: &mut ctip_api::config::ServeConfig| {
+        cfg.rate_limit.rate_limit_points = 6;
+        cfg.rate_limit.redis_url = Some(redis.clone());
+        cfg.rate_limit.rate_limit_prefix = prefix.clone();
+    };
+    let a = TestApp::spawn_seeded(None, configure).await;
+    let b = TestApp::spawn_seeded(None, configure).await;
+    for i in 0..6 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let resp = post(app, "{ dataset { title } }").await;
+        assert_eq!(resp.status(), 200, "request {i}");
+        assert_eq!(
+            header(&resp, "x-ratelimit-used"),
+            i + 1,
+            "both instances count into one budget"
+        );
+    }
+    assert_eq!(post(&a, "{ dataset { title } }").await.status(), 429);
+    assert_eq!(post(&b, "{ dataset { title } }").await.status(), 429);
+}
