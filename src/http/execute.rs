@@ -106,6 +106,11 @@ async fn execute_counted(
     let mut labels = Vec::new();
     let outcome = run(state, headers, batch, media, method, &mut labels, ticket).await;
     let seconds = started.elapsed().as_secs_f64();
+    // The request's span (its log lines, its exported trace) names the operations by the same
+    // bounded labels as the metrics, never by the raw name a client sent.
+    if !labels.is_empty() {
+        tracing::Span::current().record("operation", labels.join(","));
+    }
     let m = &state.metrics;
     match outcome {
         Ok(Executed {

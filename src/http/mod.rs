@@ -26,7 +26,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, OnResponse, TraceLayer};
 
 use std::sync::Arc;
 
@@ -89,21 +89,49 @@ pub fn router(state: AppState) -> Router {
                 // A timeout or a refused client is not the server failing: AppError logs
                 // internal errors at ERROR, once, where they happen.
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN))
-                .make_span_with(|req: &axum::http::Request<_>| {
-                    let id = req
-                        .headers()
-                        .get(&REQUEST_ID)
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-");
-                    let path = req
-                        .extensions()
-                        .get::<axum::extract::MatchedPath>()
-                        .map(|p| p.as_str())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path, request_id = %id)
-                }),
+                .make_span_with(request_span)
+                .on_response(
+                    |resp: &Response<_>, latency: std::time::Duration, span: &tracing::Span| {
+                        let status = resp.status();
+                        // An i64: the OpenTelemetry layer would export an unsigned number as text.
+                        span.record("http.response.status_code", i64::from(status.as_u16()));
+                        if status.is_server_error() {
+                            span.record("otel.status_code", "error");
+                        }
+                        DefaultOnResponse::new().on_response(resp, latency, span);
+                    },
+                ),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// The span of one request: in the logs, the context of every line it holds; exported as a
+/// trace (when configured), one server span per request. `operation` (the GraphQL operation's
+/// metrics label, recorded by the executor) and the response status are filled in later; a
+/// caller's `traceparent` makes it part of the caller's trace.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    let path = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str())
+        .unwrap_or("-");
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path,
+        request_id = %id,
+        operation = tracing::field::Empty,
+        "http.response.status_code" = tracing::field::Empty,
+        "otel.kind" = "server",
+        "otel.status_code" = tracing::field::Empty,
+    );
+    crate::telemetry::continue_trace(&span, req.headers());
+    span
 }
 
 /// The security headers of every response; a handler that sets its own (the GraphiQL page's

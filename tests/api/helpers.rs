@@ -94,9 +94,12 @@ impl TestApp {
         params: Option<demo::DemoParams>,
         configure: impl FnOnce(&mut ServeConfig),
     ) -> TestApp {
-        ctip_api::telemetry::init(&ctip_api::config::LogConfig {
+        // No trace export here: nothing to shut down (the OpenTelemetry test runs the binary).
+        let _ = ctip_api::telemetry::init(&ctip_api::config::LogConfig {
             log_format: ctip_api::config::LogFormat::Text,
             log_filter: "warn".into(),
+            otel_endpoint: None,
+            otel_service_name: "ctip-api".into(),
         });
         let metrics = Metrics::new();
         let (conn, url, dir) = fresh_database(&metrics).await;
