@@ -17,6 +17,7 @@ mod hostile;
 mod http;
 mod limits;
 mod metrics;
+mod otel;
 mod persisted;
 mod queries_per_request;
 mod ratelimit;
