@@ -26,6 +26,7 @@ pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod ratelimit;
+pub mod redis_link;
 pub mod startup;
 pub mod statistics;
 pub mod store;

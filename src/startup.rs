@@ -78,24 +78,25 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
         let (releases, _) = tokio::sync::broadcast::channel(16);
+        let redis = cfg
+            .redis_url
+            .as_deref()
+            .and_then(crate::redis_link::RedisLink::open);
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
             Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
             Duration::from_millis(cfg.cache.release_check_ms),
+            redis
+                .clone()
+                .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
         );
-        // A release published through this process empties its response cache before the
-        // mutation answers; other replicas notice within their release check.
-        let on_publish: Option<Arc<dyn Fn() + Send + Sync>> = cache.clone().map(|c| {
-            let hook: Arc<dyn Fn() + Send + Sync> = Arc::new(move || c.release_published());
-            hook
-        });
         let api = ApiContext {
             db,
             max_page_size: cfg.max_page_size,
             disclosure,
             k1: keys.k1.map(Arc::new),
             releases,
-            on_publish,
+            loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
         };
         let trusted = cfg
             .trusted_documents
@@ -130,7 +131,7 @@ impl Application {
                 http: Arc::new(cfg.http.clone()),
                 persisted,
                 cache,
-                ratelimit: crate::ratelimit::RateLimiter::new(&cfg.rate_limit),
+                ratelimit: crate::ratelimit::RateLimiter::new(&cfg.rate_limit, redis),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })
