@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod demo;
 pub mod dimensions;

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
+use crate::connection::FirstBytesDeadline;
 use crate::graphql::{ApiContext, build_schema};
 use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use std::sync::Arc;
@@ -148,7 +149,8 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets open requests finish within
     /// the grace period. Connections are served by hyper directly rather than `axum::serve`, for
     /// the one setting it lacks: a client must send its request head within the header read
-    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler).
+    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler), and
+    /// a client that sends nothing at all is cut off after the same time.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let addr = self.local_addr().map_err(StartupError::Serve)?;
         tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
@@ -184,7 +186,10 @@ impl Application {
                         ),
                     ));
                     let conn = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .serve_connection_with_upgrades(
+                            TokioIo::new(FirstBytesDeadline::new(stream, header_timeout)),
+                            service,
+                        )
                         .into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(async move {
