@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the three dashboard queries with wrk (Debian package `wrk`), against a release
 # build serving DATABASE_URL. Prints the first-request latency after a restart ("cold") and wrk's
-# latency distribution and throughput with the server warm. No response cache is involved: every
-# request runs its GROUP BY.
+# latency distribution and throughput with the server warm. The response cache and the rate
+# limit are off: every request runs its GROUP BY (benches/cache-load.sh measures the cache).
 #
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctip_bench CTIP_K2=<64 hex> benches/load.sh
 #
@@ -16,6 +16,7 @@ PORT="${PORT:-18181}"
 DURATION="${DURATION:-15s}"
 CONNECTIONS="${CONNECTIONS:-4}"
 BIN=target/release/ctip-api
+export CTIP_RESPONSE_CACHE_BYTES=0 CTIP_RATE_LIMIT_POINTS=0
 [ -x "$BIN" ] || cargo build --release --quiet
 
 declare -A QUERIES=(

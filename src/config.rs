@@ -211,6 +211,11 @@ pub struct ServeConfig {
     /// Largest page a list returns (`first` above it is refused).
     #[arg(long, env = "CTIP_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
+    /// Microseconds a DataLoader waits to gather the keys of one level of a query into one SQL
+    /// statement (async-graphql's default is 1 ms); longer batches more reliably on a loaded
+    /// machine, at that cost in latency.
+    #[arg(long, env = "CTIP_DATALOADER_DELAY_US", default_value_t = 1_000)]
+    pub dataloader_delay_us: u64,
     /// Seconds to wait for open requests on shutdown.
     #[arg(long, env = "CTIP_SHUTDOWN_GRACE_SECONDS", default_value_t = 20)]
     pub shutdown_grace_seconds: u64,
@@ -222,6 +227,11 @@ pub struct ServeConfig {
     pub cache: CacheConfig,
     #[command(flatten)]
     pub rate_limit: RateLimitConfig,
+    /// Redis shared by every replica (e.g. redis://127.0.0.1:6379): their rate budgets and their
+    /// response cache. Without it each process keeps its own; if it goes away, each process falls
+    /// back to its own until it returns.
+    #[arg(long, env = "CTIP_REDIS_URL")]
+    pub redis_url: Option<String>,
     /// Documents remembered for automatic persisted queries (Apollo APQ); 0 turns APQ off.
     #[arg(long, env = "CTIP_APQ_CACHE_ENTRIES", default_value_t = 10_000)]
     pub apq_cache_entries: u64,
@@ -245,10 +255,6 @@ pub struct RateLimitConfig {
     /// Length of the window, in seconds.
     #[arg(long, env = "CTIP_RATE_LIMIT_WINDOW_SECONDS", default_value_t = 3600)]
     pub rate_limit_window_seconds: u64,
-    /// Redis shared by every replica for their budgets (e.g. redis://127.0.0.1:6379); without it
-    /// each process keeps its own.
-    #[arg(long, env = "CTIP_REDIS_URL")]
-    pub redis_url: Option<String>,
     /// Proxies whose X-Forwarded-For is believed (comma-separated IP addresses).
     #[arg(long, env = "CTIP_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -262,14 +268,13 @@ impl Default for RateLimitConfig {
         Self {
             rate_limit_points: 5000,
             rate_limit_window_seconds: 3600,
-            redis_url: None,
             trusted_proxies: Vec::new(),
             rate_limit_prefix: "ctip:rl".to_owned(),
         }
     }
 }
 
-/// The in-process response cache.
+/// The response cache: in-process, and shared through Redis when `CTIP_REDIS_URL` is set.
 #[derive(Debug, Clone, Args)]
 pub struct CacheConfig {
     /// Bytes of answers the response cache holds (about); 0 turns it off.
@@ -278,10 +283,14 @@ pub struct CacheConfig {
     /// Seconds an answer is kept at most (a new release drops every answer at once anyway).
     #[arg(long, env = "CTIP_RESPONSE_CACHE_TTL_SECONDS", default_value_t = 3600)]
     pub response_cache_ttl_seconds: u64,
-    /// Milliseconds the current release code is trusted before it is looked up again: how long a
-    /// new release may take to invalidate the cache.
+    /// Milliseconds the current data version (release and last write) is trusted before it is
+    /// looked up again: how long a release or write made through another replica may take to
+    /// invalidate this one's cache (one made through this replica invalidates it at once).
     #[arg(long, env = "CTIP_RELEASE_CHECK_MS", default_value_t = 2_000)]
     pub release_check_ms: u64,
+    /// Prefix of the response cache's Redis keys (deployments sharing a Redis need their own).
+    #[arg(long, env = "CTIP_RESPONSE_CACHE_PREFIX", default_value = "ctip:rc")]
+    pub response_cache_prefix: String,
 }
 
 impl Default for CacheConfig {
@@ -290,6 +299,7 @@ impl Default for CacheConfig {
             response_cache_bytes: 64 * 1024 * 1024,
             response_cache_ttl_seconds: 3600,
             release_check_ms: 2_000,
+            response_cache_prefix: "ctip:rc".to_owned(),
         }
     }
 }
@@ -421,6 +431,8 @@ impl ServeConfig {
             http: HttpConfig::default(),
             cache: CacheConfig::default(),
             rate_limit: RateLimitConfig::default(),
+            redis_url: None,
+            dataloader_delay_us: 1_000,
             metrics_max_operation_names: 100,
             apq_cache_entries: 10_000,
             trusted_documents: None,

@@ -14,6 +14,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod db;
 pub mod demo;
 pub mod dimensions;
@@ -26,6 +27,7 @@ pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod ratelimit;
+pub mod redis_link;
 pub mod startup;
 pub mod statistics;
 pub mod store;

@@ -26,6 +26,13 @@ pub struct OperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CacheLabels {
+    pub operation: String,
+    /// `local`, `shared` (Redis), `miss` or `bypass`.
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ErrorLabels {
     pub operation: String,
     pub code: String,
@@ -45,6 +52,9 @@ pub struct Metrics {
     pub db_statements: Counter,
     pub db_statement_failures: Counter,
     pub graphql_requests: Counter,
+    /// Requests refused with 429 because the client's budget could not pay them.
+    pub rate_limit_refusals: Counter,
+    cache: Family<CacheLabels, Counter>,
     operations: Family<OperationLabels, Counter>,
     errors: Family<ErrorLabels, Counter>,
     duration: HistogramFamily,
@@ -69,6 +79,8 @@ impl Metrics {
         let db_statements = Counter::default();
         let db_statement_failures = Counter::default();
         let graphql_requests = Counter::default();
+        let rate_limit_refusals = Counter::default();
+        let cache = Family::<CacheLabels, Counter>::default();
         let operations = Family::<OperationLabels, Counter>::default();
         let errors = Family::<ErrorLabels, Counter>::default();
         let duration = HistogramFamily::new_with_constructor(latency_histogram);
@@ -86,6 +98,16 @@ impl Metrics {
             "graphql_requests",
             "GraphQL operations executed",
             graphql_requests.clone(),
+        );
+        registry.register(
+            "rate_limit_refusals",
+            "Requests refused because the client's rate budget could not pay them",
+            rate_limit_refusals.clone(),
+        );
+        registry.register(
+            "response_cache_lookups",
+            "Query operations looked up in the response cache, by operation name and outcome: local (this process), shared (Redis), miss (the operation ran), bypass (not cacheable now)",
+            cache.clone(),
         );
         registry.register(
             "graphql_operations",
@@ -107,6 +129,8 @@ impl Metrics {
             db_statements,
             db_statement_failures,
             graphql_requests,
+            rate_limit_refusals,
+            cache,
             operations,
             errors,
             duration,
@@ -163,6 +187,16 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// One query operation looked up in the response cache.
+    pub fn observe_cache(&self, label: &str, outcome: &str) {
+        self.cache
+            .get_or_create(&CacheLabels {
+                operation: label.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition format.

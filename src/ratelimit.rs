@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 
 use crate::config::RateLimitConfig;
+use crate::redis_link::RedisLink;
 
 /// A client's budget after a charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,44 +55,27 @@ pub struct RateLimiter {
     window: Duration,
     prefix: String,
     local: Mutex<HashMap<String, (i64, u64)>>,
-    redis: Option<redis::Client>,
-    connection: OnceCell<redis::aio::ConnectionManager>,
-    fell_back: AtomicBool,
-    retry_after: Mutex<Option<std::time::Instant>>,
+    redis: Option<Arc<RedisLink>>,
     trusted_proxies: Vec<IpAddr>,
 }
-
-/// How long a Redis call may take before the in-process budget answers instead.
-const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
-/// How long Redis is left alone after it failed.
-const REDIS_RETRY: Duration = Duration::from_secs(10);
 
 fn now_epoch() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 impl RateLimiter {
-    /// `None` when rate limiting is off (a budget of 0 points).
-    pub fn new(cfg: &RateLimitConfig) -> Option<Arc<Self>> {
+    /// `None` when rate limiting is off (a budget of 0 points). With `redis`, budgets are shared
+    /// by every replica using it.
+    pub fn new(cfg: &RateLimitConfig, redis: Option<Arc<RedisLink>>) -> Option<Arc<Self>> {
         if cfg.rate_limit_points == 0 {
             return None;
         }
-        let redis = cfg.redis_url.as_deref().and_then(|url| match redis::Client::open(url) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                tracing::warn!(error = %e, "CTIP_REDIS_URL is not a Redis URL: rate limits stay in this process");
-                None
-            }
-        });
         Some(Arc::new(RateLimiter {
             limit: cfg.rate_limit_points,
             window: Duration::from_secs(cfg.rate_limit_window_seconds.max(1)),
             prefix: cfg.rate_limit_prefix.clone(),
             local: Mutex::new(HashMap::new()),
             redis,
-            connection: OnceCell::new(),
-            fell_back: AtomicBool::new(false),
-            retry_after: Mutex::new(None),
             trusted_proxies: cfg.trusted_proxies.clone(),
         }))
     }
@@ -149,71 +132,27 @@ impl RateLimiter {
 
     async fn charge_redis(&self, client: &str, cost: u64) -> Option<RateState> {
         let redis = self.redis.as_ref()?;
-        // After a failure, Redis is left alone for a while rather than slowing every request.
-        if self
-            .retry_after
-            .lock()
-            .await
-            .is_some_and(|t| std::time::Instant::now() < t)
-        {
-            return None;
-        }
-        let connect = async {
-            match tokio::time::timeout(
-                REDIS_TIMEOUT,
-                redis::aio::ConnectionManager::new(redis.clone()),
-            )
-            .await
-            {
-                Ok(r) => r.map_err(|e| e.to_string()),
-                Err(_) => Err("connection timed out".to_owned()),
-            }
-        };
-        let conn = match self.connection.get_or_try_init(|| connect).await {
-            Ok(c) => c.clone(),
-            Err(e) => return self.fall_back(&e).await,
-        };
-        let mut conn = conn;
         let key = format!("{}:{client}", self.prefix);
-        let script = redis::Script::new(SCRIPT);
-        let mut invocation = script.key(key);
-        invocation
-            .arg(cost)
-            .arg(self.limit)
-            .arg(self.window.as_secs());
-        let reply = match tokio::time::timeout(
-            REDIS_TIMEOUT,
-            invocation.invoke_async::<(i64, u64, i64, i64)>(&mut conn),
-        )
-        .await
-        {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(_) => Err("Redis did not answer in time".to_owned()),
-        };
-        match reply {
-            Ok((allowed, used, ttl, now)) => {
-                if self.fell_back.swap(false, Ordering::Relaxed) {
-                    tracing::info!("Redis is back: rate limits are shared again");
-                }
-                Some(RateState {
-                    limit: self.limit,
-                    used,
-                    remaining: self.limit.saturating_sub(used),
-                    reset_epoch: now + ttl.max(0),
-                    cost,
-                    allowed: allowed == 1,
-                })
-            }
-            Err(e) => self.fall_back(&e).await,
-        }
-    }
-
-    async fn fall_back(&self, e: &str) -> Option<RateState> {
-        *self.retry_after.lock().await = Some(std::time::Instant::now() + REDIS_RETRY);
-        if !self.fell_back.swap(true, Ordering::Relaxed) {
-            tracing::warn!(error = %e, "Redis is unreachable: rate limits fall back to this process until it returns");
-        }
-        None
+        let (limit, window) = (self.limit, self.window.as_secs());
+        let (allowed, used, ttl, now) = redis
+            .call(|mut conn| async move {
+                redis::Script::new(SCRIPT)
+                    .key(key)
+                    .arg(cost)
+                    .arg(limit)
+                    .arg(window)
+                    .invoke_async::<(i64, u64, i64, i64)>(&mut conn)
+                    .await
+            })
+            .await?;
+        Some(RateState {
+            limit: self.limit,
+            used,
+            remaining: self.limit.saturating_sub(used),
+            reset_epoch: now + ttl.max(0),
+            cost,
+            allowed: allowed == 1,
+        })
     }
 
     async fn charge_local(&self, client: &str, cost: u64) -> RateState {
@@ -271,11 +210,10 @@ mod tests {
         let cfg = RateLimitConfig {
             rate_limit_points: points,
             rate_limit_window_seconds: 60,
-            redis_url: None,
             trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
             rate_limit_prefix: "t".into(),
         };
-        RateLimiter::new(&cfg).unwrap()
+        RateLimiter::new(&cfg, None).unwrap()
     }
 
     #[tokio::test]

@@ -12,6 +12,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
+use crate::connection::FirstBytesDeadline;
 use crate::graphql::{ApiContext, build_schema};
 use crate::http::{AppState, PersistedQueries, ResponseCache, router};
 use std::sync::Arc;
@@ -78,24 +79,25 @@ impl Application {
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
         let (releases, _) = tokio::sync::broadcast::channel(16);
+        let redis = cfg
+            .redis_url
+            .as_deref()
+            .and_then(crate::redis_link::RedisLink::open);
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
             Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
             Duration::from_millis(cfg.cache.release_check_ms),
+            redis
+                .clone()
+                .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
         );
-        // A release published through this process empties its response cache before the
-        // mutation answers; other replicas notice within their release check.
-        let on_publish: Option<Arc<dyn Fn() + Send + Sync>> = cache.clone().map(|c| {
-            let hook: Arc<dyn Fn() + Send + Sync> = Arc::new(move || c.release_published());
-            hook
-        });
         let api = ApiContext {
             db,
             max_page_size: cfg.max_page_size,
             disclosure,
             k1: keys.k1.map(Arc::new),
             releases,
-            on_publish,
+            loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
         };
         let trusted = cfg
             .trusted_documents
@@ -130,7 +132,7 @@ impl Application {
                 http: Arc::new(cfg.http.clone()),
                 persisted,
                 cache,
-                ratelimit: crate::ratelimit::RateLimiter::new(&cfg.rate_limit),
+                ratelimit: crate::ratelimit::RateLimiter::new(&cfg.rate_limit, redis),
             },
             grace: Duration::from_secs(cfg.shutdown_grace_seconds),
         })
@@ -147,7 +149,8 @@ impl Application {
     /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets open requests finish within
     /// the grace period. Connections are served by hyper directly rather than `axum::serve`, for
     /// the one setting it lacks: a client must send its request head within the header read
-    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler).
+    /// timeout (a slowloris client is cut off; the body has its own timeout in the handler), and
+    /// a client that sends nothing at all is cut off after the same time.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let addr = self.local_addr().map_err(StartupError::Serve)?;
         tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
@@ -183,7 +186,10 @@ impl Application {
                         ),
                     ));
                     let conn = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .serve_connection_with_upgrades(
+                            TokioIo::new(FirstBytesDeadline::new(stream, header_timeout)),
+                            service,
+                        )
                         .into_owned();
                     let conn = graceful.watch(conn);
                     tokio::spawn(async move {

@@ -27,8 +27,12 @@ pub struct DbLoader {
 }
 
 /// A new per-request loader (its cache lives as long as the request).
-pub fn new_loaders(db: DatabaseConnection, disclosure: Arc<Disclosure>) -> Loaders {
-    DataLoader::new(DbLoader { db, disclosure }, tokio::spawn)
+pub fn new_loaders(
+    db: DatabaseConnection,
+    disclosure: Arc<Disclosure>,
+    delay: std::time::Duration,
+) -> Loaders {
+    DataLoader::new(DbLoader { db, disclosure }, tokio::spawn).delay(delay)
 }
 
 macro_rules! key {

@@ -40,8 +40,8 @@ pub struct ApiContext {
     pub k1: Option<Arc<Secret>>,
     /// Tells subscribers that a release was published.
     pub releases: broadcast::Sender<release::Model>,
-    /// Run when a release is published here, before the mutation answers (empties caches).
-    pub on_publish: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// How long a DataLoader waits to gather keys into one statement.
+    pub loader_delay: std::time::Duration,
 }
 
 /// The query root: every public read of the API.

@@ -383,9 +383,6 @@ impl MutationRoot {
             .into());
         };
         txn.commit().await.map_err(AppError::from)?;
-        if let Some(hook) = &api.on_publish {
-            hook();
-        }
         // Subscribers refresh; nobody listening is fine.
         let _ = api.releases.send(published.clone());
         Ok(Release(published))

@@ -80,6 +80,7 @@ pub(super) async fn execute(
         }
         h.insert(header::CACHE_CONTROL, super::caching::NO_STORE);
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        state.metrics.rate_limit_refusals.inc();
     }
     resp
 }
@@ -239,11 +240,13 @@ async fn run(
         ));
     }
     let mut queries = Vec::with_capacity(requests.len());
+    let mut writes = false;
     for (r, c) in requests.iter_mut().zip(checked) {
         match c {
             Err(refusal) => return Err(Refused(refuse(media, &refusal), refusal.code)),
             Ok(Some(doc)) => {
                 let ty = operation_type(&doc, r);
+                writes |= ty == Some(OperationType::Mutation);
                 if method == Method::Get && ty == Some(OperationType::Mutation) {
                     return Err(Refused(mutation_over_get(media), "METHOD_NOT_ALLOWED"));
                 }
@@ -314,14 +317,24 @@ async fn run(
         let done = futures_util::future::join_all(slots.iter().zip(reqs).map(|(&i, r)| {
             let schema = &state.schema;
             let cached = state.cache.as_ref().filter(|_| shareable && queries[i]);
+            let label = &labels[i];
             async move {
                 match cached {
-                    Some(cache) => cache.execute(schema, &state.api.db, r, lang).await,
+                    Some(cache) => {
+                        let (resp, outcome) = cache.execute(schema, &state.api.db, r, lang).await;
+                        state.metrics.observe_cache(label, outcome.label());
+                        resp
+                    }
                     None => schema.execute(r).await,
                 }
             }
         }))
         .await;
+        // What this process wrote is never answered from its cache again (other replicas see
+        // the new data version within their release check).
+        if writes && let Some(cache) = &state.cache {
+            cache.data_changed();
+        }
         for (i, r) in slots.into_iter().zip(done) {
             out[i] = Some(r);
         }
@@ -397,6 +410,7 @@ fn prepare(
         .data(new_loaders(
             state.api.db.clone(),
             state.api.disclosure.clone(),
+            state.api.loader_delay,
         ))
         .data(caller.clone());
     if let Some(l) = lang {

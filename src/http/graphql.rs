@@ -249,11 +249,10 @@ pub async fn post_graphql(
         Ok(b) => b,
         Err(e) => {
             let mut resp = request_error(e.status, media, e.code, &e.message);
-            if e.status == StatusCode::REQUEST_TIMEOUT {
-                // The rest of a dribbling body is not worth waiting for.
-                resp.headers_mut()
-                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            }
+            // The rest of the body (too large, dribbling or broken) is not read, so the
+            // connection cannot carry another request: say so, or a client reusing it fails.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
             return resp;
         }
     };

@@ -1,26 +1,76 @@
-//! The in-process response cache: answers of error-free query operations, keyed by the current
-//! release, the normalized document, the variables, the operation name and the language. A new
-//! release changes every key, so it invalidates the whole cache; the current release is itself
-//! looked up at most once per `release_check` (single-flight, like the answers). Bounded by the
-//! size of the answers it holds; concurrent identical misses run the operation once.
+//! The response cache: answers of error-free query operations, keyed by the data version (the
+//! current release and the last write), the normalized document, the variables, the operation
+//! name and the language.
+//!
+//! Two tiers. Each process keeps answers in memory (moka), bounded by their size; concurrent
+//! identical misses run the operation once. With Redis configured, a miss in memory asks Redis
+//! before running anything, and a fresh answer is stored there for every replica. A release or
+//! any write changes the data version, so it invalidates both tiers at once: old entries are
+//! never read again and expire. The version is itself looked up at most once per
+//! `release_check` (single-flight); a write through this process forgets it at once.
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use async_graphql::{CacheControl, Request, Response, ServerError, Value};
 use moka::future::Cache;
 use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::limits::normalize;
 use crate::graphql::AppSchema;
 use crate::graphql::lang::Language;
+use crate::redis_link::RedisLink;
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// This process's memory (or another request's run of the same operation, joined).
+    Local,
+    /// Redis: another replica ran it.
+    Shared,
+    /// Nobody had it: the operation ran.
+    Miss,
+    /// Not cacheable now (no published release, or the version could not be looked up).
+    Bypass,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Local => "local",
+            Outcome::Shared => "shared",
+            Outcome::Miss => "miss",
+            Outcome::Bypass => "bypass",
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
-    release: Arc<str>,
+    version: Arc<str>,
     document: String,
     variables: String,
     operation: Option<String>,
     language: Option<Language>,
+}
+
+impl Key {
+    /// The Redis key: the prefix, the version, and a digest of the rest (documents are long).
+    fn shared(&self, prefix: &str) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.document.as_bytes(),
+            self.variables.as_bytes(),
+            self.operation.as_deref().unwrap_or("").as_bytes(),
+            format!("{:?}", self.language).as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        format!("{prefix}:{}:{}", self.version, hex::encode(h.finalize()))
+    }
 }
 
 /// What is kept of an answer (a `Response` is not `Clone`).
@@ -29,6 +79,14 @@ struct Answer {
     data: Value,
     errors: Vec<ServerError>,
     cache_control: CacheControl,
+}
+
+/// An error-free answer as Redis holds it.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    data: Value,
+    public: bool,
+    max_age: i32,
 }
 
 impl Answer {
@@ -45,17 +103,85 @@ impl Answer {
         r.errors = self.errors.clone();
         r
     }
+
+    fn from_stored(s: Stored) -> Self {
+        Self {
+            data: s.data,
+            errors: Vec::new(),
+            cache_control: CacheControl {
+                public: s.public,
+                max_age: s.max_age,
+            },
+        }
+    }
+
+    fn to_stored(&self) -> Stored {
+        Stored {
+            data: self.data.clone(),
+            public: self.cache_control.public,
+            max_age: self.cache_control.max_age,
+        }
+    }
+}
+
+/// The Redis tier.
+struct Shared {
+    redis: Arc<RedisLink>,
+    prefix: String,
+    ttl_seconds: u64,
+}
+
+impl Shared {
+    async fn get(&self, key: &str) -> Option<Answer> {
+        let key = key.to_owned();
+        let bytes: Vec<u8> = self
+            .redis
+            .call(|mut c| async move {
+                redis::AsyncCommands::get::<_, Option<Vec<u8>>>(&mut c, key).await
+            })
+            .await??;
+        match serde_json::from_slice::<Stored>(&bytes) {
+            Ok(s) => Some(Answer::from_stored(s)),
+            Err(e) => {
+                tracing::warn!(error = %e, "an unreadable response cache entry in Redis; running the operation");
+                None
+            }
+        }
+    }
+
+    /// Stores an answer without making the request wait for Redis.
+    fn put(self: &Arc<Self>, key: String, answer: &Answer) {
+        let Ok(bytes) = serde_json::to_vec(&answer.to_stored()) else {
+            return;
+        };
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let ttl = this.ttl_seconds.max(1);
+            this.redis
+                .call(|mut c| async move {
+                    redis::AsyncCommands::set_ex::<_, _, ()>(&mut c, key, bytes, ttl).await
+                })
+                .await;
+        });
+    }
 }
 
 #[derive(Clone)]
 pub struct ResponseCache {
     answers: Cache<Key, Arc<Answer>>,
-    release: Cache<(), Arc<str>>,
+    version: Cache<(), Arc<str>>,
+    shared: Option<Arc<Shared>>,
 }
 
 impl ResponseCache {
-    /// `None` when `max_bytes` is 0 (caching off).
-    pub fn new(max_bytes: u64, ttl: Duration, release_check: Duration) -> Option<Self> {
+    /// `None` when `max_bytes` is 0 (caching off). With `redis`, answers are shared by every
+    /// replica using it, under keys starting with `prefix`.
+    pub fn new(
+        max_bytes: u64,
+        ttl: Duration,
+        release_check: Duration,
+        redis: Option<(Arc<RedisLink>, String)>,
+    ) -> Option<Self> {
         (max_bytes > 0).then(|| Self {
             answers: Cache::builder()
                 .max_capacity(max_bytes)
@@ -65,66 +191,94 @@ impl ResponseCache {
                 })
                 .time_to_live(ttl)
                 .build(),
-            release: Cache::builder()
+            version: Cache::builder()
                 .max_capacity(1)
                 .time_to_live(release_check)
                 .build(),
+            shared: redis.map(|(redis, prefix)| {
+                Arc::new(Shared {
+                    redis,
+                    prefix,
+                    ttl_seconds: ttl.as_secs(),
+                })
+            }),
         })
     }
 
-    /// Forgets the current release and every answer: a release was just published.
-    pub fn release_published(&self) {
-        self.release.invalidate_all();
+    /// Forgets the data version and every answer held in memory: this process just wrote (Redis
+    /// entries of the old version are no longer read, and expire).
+    pub fn data_changed(&self) {
+        self.version.invalidate_all();
         self.answers.invalidate_all();
     }
 
-    /// The answer to one prepared query operation: from the cache, or by running it (once for
-    /// all concurrent identical requests). Answers with errors are never kept.
+    /// The answer to one prepared query operation: from memory, from Redis, or by running it
+    /// (once for all concurrent identical requests of this process). Answers with errors are
+    /// never kept.
     pub async fn execute(
         &self,
         schema: &AppSchema,
         db: &DatabaseConnection,
         req: Request,
         language: Option<Language>,
-    ) -> Response {
-        let release = match self.current_release(db).await {
-            Some(r) => r,
-            // Without a release to key by, nothing is cached.
-            None => return schema.execute(req).await,
+    ) -> (Response, Outcome) {
+        let Some(version) = self.current_version(db).await else {
+            return (schema.execute(req).await, Outcome::Bypass);
         };
         let key = Key {
-            release,
+            version,
             document: normalize(&req.query),
             variables: serde_json::to_string(&req.variables).unwrap_or_default(),
             operation: req.operation_name.clone(),
             language,
         };
-        let run = async move {
-            let answer = Answer::from_response(schema.execute(req).await);
-            if answer.errors.is_empty() {
-                Ok(Arc::new(answer))
-            } else {
-                Err(answer)
+        // Set by the one request that fills the entry; the others found it (or joined it).
+        let filled = AtomicU8::new(0);
+        let shared_key = self
+            .shared
+            .as_ref()
+            .map(|s| (Arc::clone(s), key.shared(&s.prefix)));
+        let run = async {
+            if let Some((shared, k)) = &shared_key
+                && let Some(answer) = shared.get(k).await
+            {
+                filled.store(1, Ordering::Relaxed);
+                return Ok(Arc::new(answer));
             }
+            filled.store(2, Ordering::Relaxed);
+            let answer = Answer::from_response(schema.execute(req).await);
+            if !answer.errors.is_empty() {
+                return Err(answer);
+            }
+            if let Some((shared, k)) = shared_key {
+                shared.put(k, &answer);
+            }
+            Ok(Arc::new(answer))
         };
-        match self.answers.try_get_with(key, run).await {
+        let response = match self.answers.try_get_with(key, run).await {
             Ok(answer) => answer.to_response(),
             Err(failed) => failed.to_response(),
-        }
+        };
+        let outcome = match filled.load(Ordering::Relaxed) {
+            1 => Outcome::Shared,
+            2 => Outcome::Miss,
+            _ => Outcome::Local,
+        };
+        (response, outcome)
     }
 
-    async fn current_release(&self, db: &DatabaseConnection) -> Option<Arc<str>> {
+    async fn current_version(&self, db: &DatabaseConnection) -> Option<Arc<str>> {
         let lookup = async {
-            match crate::store::catalogue::current_release(db).await {
-                Ok(Some(r)) => Ok(Arc::from(r.code.as_str())),
+            match crate::store::catalogue::data_version(db).await {
+                Ok(Some(v)) => Ok(Arc::from(v.as_str())),
                 Ok(None) => Err("no published release"),
                 Err(e) => {
-                    tracing::warn!(error = %e, "cannot look up the current release; not caching");
+                    tracing::warn!(error = %e, "cannot look up the data version; not caching");
                     Err("database")
                 }
             }
         };
-        self.release.try_get_with((), lookup).await.ok()
+        self.version.try_get_with((), lookup).await.ok()
     }
 }
 

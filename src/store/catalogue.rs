@@ -1,6 +1,8 @@
 //! Sources, releases, agencies and published figures.
-use entity::{agency, published_figure, release, source};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use entity::{agency, audit_log, published_figure, release, source};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 pub async fn sources(
     db: &impl ConnectionTrait,
@@ -54,6 +56,26 @@ pub async fn current_release(db: &impl ConnectionTrait) -> Result<Option<release
         .order_by_desc(release::Column::Id)
         .one(db)
         .await
+}
+
+/// What the public sees, as one string that changes with it: the current release and the last
+/// write (every write is audited, in the transaction that makes it). `None` before any release.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
+    let Some(release) = current_release(db).await? else {
+        return Ok(None);
+    };
+    let last_write: Option<i64> = audit_log::Entity::find()
+        .select_only()
+        .column_as(audit_log::Column::Id.max(), "last")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    Ok(Some(format!(
+        "{}:{}",
+        release.code,
+        last_write.unwrap_or(0)
+    )))
 }
 
 pub async fn agency_by_code(

@@ -115,28 +115,17 @@ impl TestApp {
         demo::seed(&conn, &Keys::test_keys().k1, &params)
             .await
             .expect("seed demo data");
-        let mut cfg = ServeConfig::for_database(&url);
-        // The fixed test keys, unless the test takes one away (a read-only replica has no K1).
-        cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
-        cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex());
-        cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex());
-        // The release is looked up once per test (statement counts stay exact on a loaded
-        // machine); the test of invalidation asks for frequent checks itself.
-        cfg.cache.release_check_ms = 600_000;
-        configure(&mut cfg);
-        let keys = ctip_api::keys::load(&cfg.keys, false).expect("test keys");
-        let app = Application::with_database(cfg, conn.clone(), metrics, keys)
+        start(conn, url, dir, metrics, configure).await
+    }
+
+    /// Another instance of the application on this one's database (a replica behind the same
+    /// load balancer), with its own metrics and connections.
+    pub async fn replica(&self, configure: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let metrics = Metrics::new();
+        let conn = db::connect(&self.database_url, &metrics)
             .await
-            .expect("build app");
-        let addr = app.local_addr().expect("addr");
-        tokio::spawn(app.run_until_stopped());
-        TestApp {
-            addr,
-            client: reqwest::Client::new(),
-            db: conn,
-            database_url: url,
-            _dir: dir,
-        }
+            .expect("connect");
+        start(conn, self.database_url.clone(), None, metrics, configure).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -348,5 +337,40 @@ impl TestApp {
             .json()
             .await
             .expect("json body")
+    }
+}
+
+/// Starts the application on a prepared database with the test configuration.
+async fn start(
+    conn: DatabaseConnection,
+    url: String,
+    dir: Option<tempfile::TempDir>,
+    metrics: Metrics,
+    configure: impl FnOnce(&mut ServeConfig),
+) -> TestApp {
+    let mut cfg = ServeConfig::for_database(&url);
+    // The fixed test keys, unless the test takes one away (a read-only replica has no K1).
+    cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
+    cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex());
+    cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex());
+    // The release is looked up once per test (statement counts stay exact on a loaded
+    // machine); the test of invalidation asks for frequent checks itself.
+    cfg.cache.release_check_ms = 600_000;
+    // A wider batching window than in production: the statement-count tests must see one
+    // batch per level even when CI runs many tests on two cores.
+    cfg.dataloader_delay_us = 5_000;
+    configure(&mut cfg);
+    let keys = ctip_api::keys::load(&cfg.keys, false).expect("test keys");
+    let app = Application::with_database(cfg, conn.clone(), metrics, keys)
+        .await
+        .expect("build app");
+    let addr = app.local_addr().expect("addr");
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        db: conn,
+        database_url: url,
+        _dir: dir,
     }
 }

@@ -129,7 +129,17 @@ async fn a_fragment_cycle_is_a_validation_error() {
 async fn a_five_megabyte_document_gets_413() {
     let app = TestApp::spawn().await;
     let q = format!("{{ dataset {{ title }} }} # {}", "x".repeat(5 << 20));
-    let (status, v) = post_json(&app, &json!({ "query": q })).await;
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": q }))
+        .send()
+        .await
+        .unwrap();
+    // The rest of the body is never read: the client must not send another request on it.
+    assert_eq!(resp.headers()["connection"], "close");
+    let status = resp.status().as_u16();
+    let v: Value = resp.json().await.unwrap();
     assert_eq!((status, error_code(&v)), (413, "PAYLOAD_TOO_LARGE"));
     still_serves(&app).await;
 }
@@ -286,6 +296,26 @@ async fn a_request_head_dribbling_in_is_cut_off_while_others_are_served() {
         seen.is_empty() || seen.starts_with("HTTP/1.1 408"),
         "{seen}"
     );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_is_closed_while_others_are_served() {
+    let app = TestApp::spawn_with(|c| c.limits.header_read_timeout_ms = 300).await;
+    let mut silent = TcpStream::connect(app.addr).await.unwrap();
+    // A client that sent two bytes of the HTTP/2 preface and stopped is cut off the same way.
+    let mut stalled = TcpStream::connect(app.addr).await.unwrap();
+    stalled.write_all(b"PR").await.unwrap();
+    let started = Instant::now();
+    still_serves(&app).await;
+    for conn in [&mut silent, &mut stalled] {
+        let mut buf = [0u8; 64];
+        let closed = tokio::time::timeout(BOUND, conn.read(&mut buf))
+            .await
+            .expect("closed in bounded time");
+        assert!(matches!(closed, Ok(0) | Err(_)), "{closed:?}");
+    }
     assert!(started.elapsed() < Duration::from_secs(2));
     still_serves(&app).await;
 }

@@ -5,6 +5,7 @@
     reason = "a test fails loudly on what it does not expect"
 )]
 
+mod child;
 mod helpers;
 
 mod caching;
@@ -16,6 +17,7 @@ mod headers;
 mod hostile;
 mod http;
 mod limits;
+mod logs;
 mod metrics;
 mod otel;
 mod persisted;

@@ -95,7 +95,7 @@ async fn an_expensive_query_costs_more_than_a_cheap_one() {
 async fn without_redis_the_budget_falls_back_to_the_process_and_service_goes_on() {
     let app = TestApp::spawn_seeded(None, |cfg| {
         cfg.rate_limit.rate_limit_points = 2;
-        cfg.rate_limit.redis_url = Some("redis://127.0.0.1:1".to_owned());
+        cfg.redis_url = Some("redis://127.0.0.1:1".to_owned());
     })
     .await;
     assert_eq!(post(&app, "{ dataset { title } }").await.status(), 200);
@@ -105,6 +105,7 @@ async fn without_redis_the_budget_falls_back_to_the_process_and_service_goes_on(
         429,
         "the in-process budget still holds"
     );
+    assert_eq!(app.counter("ctip_rate_limit_refusals_total").await, 1);
 }
 
 #[tokio::test]
@@ -120,7 +121,7 @@ async fn two_instances_share_one_budget_through_redis() {
     );
     let configure = |cfg: &mut ctip_api::config::ServeConfig| {
         cfg.rate_limit.rate_limit_points = 6;
-        cfg.rate_limit.redis_url = Some(redis.clone());
+        cfg.redis_url = Some(redis.clone());
         cfg.rate_limit.rate_limit_prefix = prefix.clone();
     };
     let a = TestApp::spawn_seeded(None, configure).await;

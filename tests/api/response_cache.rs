@@ -1,5 +1,6 @@
-//! The in-process response cache: a repeated query runs no SQL, concurrent misses run once, a
-//! new release invalidates every answer, failures are not kept.
+//! The response cache: a repeated query runs no SQL, concurrent misses run once, a new release
+//! or any write invalidates every answer, failures are not kept; replicas share answers through
+//! Redis and still answer without it.
 use chrono::Utc;
 use sea_orm::{ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
@@ -135,4 +136,135 @@ async fn requests_with_credentials_are_neither_shared_nor_publicly_cacheable() {
     assert!(once > 0);
     send().await.unwrap();
     assert_eq!(app.counter(STATEMENTS).await - before, 2 * once);
+}
+
+const AGENCIES: &str = "{ agencies(first: 100) { totalCount edges { node { code } } } }";
+
+async fn create_agency(app: &TestApp, code: &str) {
+    let editor = app.key(ctip_api::auth::Role::Editor).await;
+    let agency =
+        json!({ "code": code, "nameVi": "Cơ quan thử", "nameEn": "Test agency", "kind": "NGO" });
+    let made = app
+        .query_as(
+            &editor,
+            "mutation($a: AgencyInput!) { createAgency(input: $a) { code } }",
+            json!({ "a": agency }),
+        )
+        .await;
+    assert_eq!(made["data"]["createAgency"]["code"], code, "{made}");
+}
+
+fn lists(answer: &Value, code: &str) -> bool {
+    answer["data"]["agencies"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["node"]["code"] == code)
+}
+
+/// The value of one labelled series of `ctip_response_cache_lookups_total`, 0 if absent.
+async fn lookups(app: &TestApp, outcome: &str) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = format!(
+        "ctip_response_cache_lookups_total{{operation=\"anonymous\",outcome=\"{outcome}\"}} "
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix(&series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_write_through_the_api_invalidates_the_cache_before_it_answers() {
+    // The release check is long (600 s): only the write itself can invalidate.
+    let app = TestApp::spawn().await;
+    assert!(!lists(&app.query(AGENCIES).await, "TEST-NGO"));
+    assert_eq!(lookups(&app, "miss").await, 1);
+    create_agency(&app, "TEST-NGO").await;
+    assert!(lists(&app.query(AGENCIES).await, "TEST-NGO"));
+    assert_eq!(lookups(&app, "miss").await, 2);
+}
+
+#[tokio::test]
+async fn a_write_through_another_replica_reaches_this_cache_within_the_release_check() {
+    let a = TestApp::spawn().await;
+    let b = a.replica(|c| c.cache.release_check_ms = 50).await;
+    assert!(!lists(&b.query(AGENCIES).await, "TEST-NGO"));
+    assert!(!lists(&b.query(AGENCIES).await, "TEST-NGO"));
+    assert_eq!(
+        lookups(&b, "local").await,
+        1,
+        "the second answer came from memory"
+    );
+    create_agency(&a, "TEST-NGO").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(lists(&b.query(AGENCIES).await, "TEST-NGO"));
+}
+
+#[tokio::test]
+async fn without_redis_the_cache_stays_in_the_process_and_service_goes_on() {
+    let app = TestApp::spawn_with(|c| c.redis_url = Some("redis://127.0.0.1:1".to_owned())).await;
+    let first = app.query(Q).await;
+    assert!(first.get("errors").is_none(), "{first}");
+    assert_eq!(app.query(Q).await, first);
+    assert_eq!(
+        (lookups(&app, "miss").await, lookups(&app, "local").await),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn replicas_share_answers_through_redis_and_a_write_invalidates_them_all() {
+    // Runs where a Redis is given (CI starts one); without it there is nothing to share.
+    let Ok(redis) = std::env::var("CTIP_TEST_REDIS_URL") else {
+        return;
+    };
+    let prefix = format!(
+        "ctip-test-rc:{}:{}",
+        std::process::id(),
+        Utc::now().timestamp_nanos_opt().unwrap_or(0)
+    );
+    let configure = |c: &mut ctip_api::config::ServeConfig| {
+        c.redis_url = Some(redis.clone());
+        c.cache.response_cache_prefix = prefix.clone();
+        c.cache.release_check_ms = 50;
+    };
+    let a = TestApp::spawn_with(configure).await;
+    let b = a.replica(configure).await;
+    let answer = a.query(Q).await;
+    assert_eq!(lookups(&a, "miss").await, 1);
+    // A stores the answer in Redis just after answering.
+    let client = redis::Client::open(redis.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let mut stored: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        stored = redis::AsyncCommands::keys(&mut conn, format!("{prefix}:*"))
+            .await
+            .unwrap();
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    // B finds it there and runs no query for it.
+    b.query("{ __typename }").await;
+    let before = b.counter(STATEMENTS).await;
+    assert_eq!(b.query(Q).await, answer);
+    assert_eq!(b.counter(STATEMENTS).await, before, "a shared hit ran SQL");
+    assert_eq!(lookups(&b, "shared").await, 1);
+    // A write through B: neither A (within its release check) nor B serves the old list again,
+    // from memory or from Redis.
+    assert!(!lists(&a.query(AGENCIES).await, "TEST-NGO"));
+    create_agency(&b, "TEST-NGO").await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(lists(&a.query(AGENCIES).await, "TEST-NGO"));
+    assert!(lists(&b.query(AGENCIES).await, "TEST-NGO"));
 }

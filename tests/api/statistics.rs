@@ -568,7 +568,7 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         disclosure: disclosure.clone(),
         k1: None,
         releases: tokio::sync::broadcast::channel(1).0,
-        on_publish: None,
+        loader_delay: std::time::Duration::from_millis(1),
     };
     let cases = [
         (
