@@ -1,65 +1,83 @@
 //! The real `ctip-api` binary as a child process, for what only a whole process shows (its log,
-//! its exit). It serves the embedded default (synthetic demo data) from a temporary directory.
-use std::io::BufRead;
+//! its trace export, its exit), since the tracing subscriber is global to a process. It runs in a
+//! temporary directory with JSON logs and none of the test's own environment.
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// What the child serves.
+pub enum Data {
+    /// The embedded default, which fills itself with the synthetic demo data on first start.
+    Demo,
+    /// A fresh SQLite file: reference data only, keys from the test keys.
+    Empty,
+}
+
+/// `ctip-api serve` on port 0; killed when dropped, whatever the test did.
 pub struct ChildServer {
     child: Child,
     pub addr: SocketAddr,
-    /// Every line the process has written to stdout (its log) so far.
-    lines: Arc<Mutex<Vec<String>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
+    /// Every line the process wrote, stdout (the log) and stderr.
+    output: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
 
 impl ChildServer {
-    /// Starts `ctip-api serve` with JSON logs and `env`, and waits until it listens.
-    pub fn start(env: &[(&str, &str)]) -> ChildServer {
+    /// Starts the server with `env` (which must let the INFO line `ctip-api listening` through
+    /// `RUST_LOG`, if it sets one) and waits until it listens.
+    pub fn start(data: Data, env: &[(&str, &str)]) -> ChildServer {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ctip-api"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctip-api"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .current_dir(dir.path())
-            .env("RUST_LOG", "info")
+            // Nothing of the test's own environment (a database URL, an OTLP endpoint) leaks in.
+            .env_clear()
+            .env("RUST_LOG", "info");
+        if let Data::Empty = data {
+            let keys = ctip_api::disclosure::Keys::test_keys();
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("ctip.db").display());
+            cmd.args(["--database-url", &url])
+                .env("CTIP_K2", keys.k2.to_hex());
+        }
+        let mut child = cmd
             .envs(env.iter().copied())
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        // Both pipes are read to their end, so the child never blocks on a full one.
         let stdout = child.stdout.take().unwrap();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        let reader = std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = listening_address(&line) {
+                    let _ = addr_tx.send(addr);
+                }
+                out.lock().unwrap().push(line);
+            }
+        });
+        let stderr = child.stderr.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                out.lock().unwrap().push(line);
             }
         });
         let mut server = ChildServer {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            lines,
-            reader: Some(reader),
+            output,
             _dir: dir,
         };
-        let started = Instant::now();
-        server.addr = loop {
-            let found = server.log().iter().find_map(|l| {
-                let v: serde_json::Value = serde_json::from_str(l).ok()?;
-                v["fields"]["addr"].as_str()?.parse().ok()
-            });
-            if let Some(addr) = found {
-                break addr;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "the server did not start: {:?}",
-                server.log()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        match addr_rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => server.addr = addr,
+            Err(_) => panic!("the server did not start:\n{}", server.output()),
+        }
         server
     }
 
@@ -67,32 +85,37 @@ impl ChildServer {
         format!("http://{}{}", self.addr, path)
     }
 
-    pub fn log(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
+    /// The lines written so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.output.lock().unwrap().clone()
     }
 
-    /// Sends SIGTERM and waits for the process to exit; its whole log is then read.
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
+    pub fn output(&self) -> String {
+        self.lines().join("\n")
+    }
+
+    /// Sends SIGTERM and waits (at most `within`) for the process to exit.
+    pub async fn terminate(&mut self, within: Duration) -> ExitStatus {
+        let pid = self.child.id();
         let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &pid.to_string()])
             .status()
             .unwrap();
-        assert!(sent.success());
-        let started = Instant::now();
-        let status = loop {
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let deadline = Instant::now() + within;
+        loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
+                // What the process wrote last is read before the test looks at it.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                return status;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "no exit after SIGTERM"
+                Instant::now() < deadline,
+                "pid {pid} still running {within:?} after SIGTERM:\n{}",
+                self.output()
             );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        status
     }
 }
 
@@ -101,4 +124,17 @@ impl Drop for ChildServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The address in the JSON log line `ctip-api listening: …`.
+fn listening_address(line: &str) -> Option<SocketAddr> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let fields = &v["fields"];
+    if !fields["message"]
+        .as_str()?
+        .starts_with("ctip-api listening")
+    {
+        return None;
+    }
+    fields["addr"].as_str()?.parse().ok()
 }

@@ -3,11 +3,11 @@
 //! ERROR, while the requests themselves are logged.
 use serde_json::{Value, json};
 
-use crate::child::ChildServer;
+use crate::child::{ChildServer, Data};
 
 #[tokio::test]
 async fn client_mistakes_are_never_logged_at_error() {
-    let mut server = ChildServer::start(&[("CTIP_RATE_LIMIT_POINTS", "40")]);
+    let mut server = ChildServer::start(Data::Demo, &[("CTIP_RATE_LIMIT_POINTS", "40")]);
     let client = reqwest::Client::new();
     let post = |body: String, content_type: &'static str| {
         client
@@ -110,9 +110,9 @@ async fn client_mistakes_are_never_logged_at_error() {
         statuses.iter().all(|s| (200..500).contains(s)),
         "a mistake got a server error: {statuses:?}"
     );
-    let status = server.terminate();
+    let status = server.terminate(std::time::Duration::from_secs(30)).await;
     assert!(status.success(), "{status:?}");
-    let log = server.log();
+    let log = server.lines();
     let levels: Vec<(String, &String)> = log
         .iter()
         .filter_map(|l| {

@@ -1,9 +1,7 @@
 //! OpenTelemetry trace export, end to end. The tracing subscriber is global to a process, so each
 //! test runs the real binary as a child, exporting to a fake OTLP/HTTP collector it starts, and
 //! decodes what arrives.
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +18,8 @@ use opentelemetry_proto::tonic::trace::v1::{Span, status::StatusCode};
 use prost::Message;
 use serde_json::json;
 
+use crate::child::{ChildServer, Data};
+
 const SERVICE_NAME: &str = "ctip-api-otel-test";
 /// A caller's W3C trace context, which the request's span must continue.
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -29,9 +29,9 @@ const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
 async fn otel_exports_each_request_as_a_span_of_the_callers_trace() {
     let collector = Collector::start().await;
     // Quiet logs (all but the line giving the address) must not quiet the traces.
-    let mut server = Server::start(&collector.endpoint(), "100", "warn,ctip_api::startup=info");
+    let mut server = start_server(&collector.endpoint(), "100", "warn,ctip_api::startup=info");
     let request_id = "otel-test-request-1";
-    let resp = server.province_map(request_id).await;
+    let resp = province_map(&server, request_id).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-request-id"], request_id);
 
@@ -85,9 +85,9 @@ async fn otel_exports_each_request_as_a_span_of_the_callers_trace() {
 async fn otel_flushes_the_last_spans_when_the_server_stops() {
     let collector = Collector::start().await;
     // A batch delay of ten minutes: only the shutdown can export within the test.
-    let mut server = Server::start(&collector.endpoint(), "600000", "info");
+    let mut server = start_server(&collector.endpoint(), "600000", "info");
     let request_id = "otel-test-request-at-exit";
-    assert_eq!(server.province_map(request_id).await.status(), 200);
+    assert_eq!(province_map(&server, request_id).await.status(), 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(
         collector.exports().is_empty(),
@@ -117,9 +117,9 @@ async fn otel_with_the_collector_down_serving_goes_on_and_the_exit_is_not_held()
         .unwrap()
         .local_addr()
         .unwrap();
-    let mut server = Server::start(&format!("http://{closed}"), "50", "info");
+    let mut server = start_server(&format!("http://{closed}"), "50", "info");
     for i in 0..3 {
-        let resp = server.province_map(&format!("otel-test-down-{i}")).await;
+        let resp = province_map(&server, &format!("otel-test-down-{i}")).await;
         assert_eq!(resp.status(), 200);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -255,136 +255,32 @@ fn int_attr(attributes: &[KeyValue], key: &str) -> Option<i64> {
     }
 }
 
-/// `ctip-api serve` as a child process on a fresh SQLite file, exporting to `endpoint` every
-/// `batch_delay_ms`, logging JSON lines through `log_filter` (which must let the `listening`
-/// line through). Killed when dropped, whatever the test did.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    output: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
+/// `ctip-api serve` on a fresh SQLite file, exporting to `endpoint` every `batch_delay_ms`,
+/// logging through `log_filter`.
+fn start_server(endpoint: &str, batch_delay_ms: &str, log_filter: &str) -> ChildServer {
+    ChildServer::start(
+        Data::Empty,
+        &[
+            ("RUST_LOG", log_filter),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+            ("OTEL_SERVICE_NAME", SERVICE_NAME),
+            ("OTEL_BSP_SCHEDULE_DELAY", batch_delay_ms),
+        ],
+    )
 }
 
-impl Server {
-    fn start(endpoint: &str, batch_delay_ms: &str, log_filter: &str) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("ctip.db").display());
-        let keys = ctip_api::disclosure::Keys::test_keys();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ctip-api"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--database-url",
-                &url,
-                "--log-format",
-                "json",
-            ])
-            // Nothing of the test's own environment (a database URL, an OTLP endpoint) leaks in.
-            .env_clear()
-            .env("RUST_LOG", log_filter)
-            .env("CTIP_K2", keys.k2.to_hex())
-            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-            .env("OTEL_SERVICE_NAME", SERVICE_NAME)
-            .env("OTEL_BSP_SCHEDULE_DELAY", batch_delay_ms)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        // Both pipes are read to their end, so the child never blocks on a full one.
-        let stdout = child.stdout.take().unwrap();
-        let out = output.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = listening_address(&line) {
-                    let _ = addr_tx.send(addr);
-                }
-                out.lock().unwrap().push(line);
-            }
-        });
-        let stderr = child.stderr.take().unwrap();
-        let out = output.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                out.lock().unwrap().push(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            output,
-            _dir: dir,
-        };
-        match addr_rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(addr) => server.addr = addr,
-            Err(_) => panic!("the server did not start:\n{}", server.output()),
-        }
-        server
-    }
-
-    /// Sends a named GraphQL operation with a request id and a caller's `traceparent`.
-    async fn province_map(&self, request_id: &str) -> reqwest::Response {
-        // A fresh client, so no keep-alive connection outlives the request.
-        reqwest::Client::new()
-            .post(format!("http://{}/graphql", self.addr))
-            .header("x-request-id", request_id)
-            .header("traceparent", format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01"))
-            .json(&json!({
-                "query": "query ProvinceMap { __typename }",
-                "operationName": "ProvinceMap",
-            }))
-            .send()
-            .await
-            .unwrap()
-    }
-
-    /// Sends SIGTERM and waits (at most `within`) for the process to exit.
-    async fn terminate(&mut self, within: Duration) -> ExitStatus {
-        let pid = self.child.id();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "pid {pid} still running {within:?} after SIGTERM:\n{}",
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    fn output(&self) -> String {
-        self.output.lock().unwrap().join("\n")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The address in the JSON log line `ctip-api listening: …`.
-fn listening_address(line: &str) -> Option<SocketAddr> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    let fields = &v["fields"];
-    if !fields["message"]
-        .as_str()?
-        .starts_with("ctip-api listening")
-    {
-        return None;
-    }
-    fields["addr"].as_str()?.parse().ok()
+/// Sends a named GraphQL operation with a request id and a caller's `traceparent`.
+async fn province_map(server: &ChildServer, request_id: &str) -> reqwest::Response {
+    // A fresh client, so no keep-alive connection outlives the request.
+    reqwest::Client::new()
+        .post(server.url("/graphql"))
+        .header("x-request-id", request_id)
+        .header("traceparent", format!("00-{TRACE_ID}-{PARENT_SPAN_ID}-01"))
+        .json(&json!({
+            "query": "query ProvinceMap { __typename }",
+            "operationName": "ProvinceMap",
+        }))
+        .send()
+        .await
+        .unwrap()
 }
