@@ -71,7 +71,7 @@ pub fn init(cfg: &LogConfig) -> Telemetry {
     };
     match (&provider, setup_error) {
         (Some(_), _) => tracing::info!(
-            endpoint = cfg.otel_endpoint().unwrap_or_default(),
+            endpoint = %shown_endpoint(cfg.otel_endpoint().unwrap_or_default()),
             service_name = %cfg.otel_service_name,
             "exporting traces with OTLP over HTTP"
         ),
@@ -129,6 +129,21 @@ fn http_client() -> Result<impl opentelemetry_http::HttpClient + 'static, rustls
     ))
 }
 
+/// The endpoint as the log shows it: scheme, host and port, never a user or password put in
+/// the URL, nor a token in its query.
+fn shown_endpoint(endpoint: &str) -> String {
+    let Ok(uri) = endpoint.parse::<axum::http::Uri>() else {
+        return "(unparsable)".to_owned();
+    };
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    format!(
+        "{}://{}{port}{}",
+        uri.scheme_str().unwrap_or("?"),
+        uri.host().unwrap_or("?"),
+        uri.path()
+    )
+}
+
 /// Why the exporter could not be set up.
 #[derive(Debug, thiserror::Error)]
 enum SetupError {
@@ -182,5 +197,20 @@ impl Telemetry {
                 "the collector did not take the last traces in time; exiting without them"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_logged_endpoint_carries_no_credentials() {
+        assert_eq!(
+            super::shown_endpoint("https://user:secret@otel.example.org:4318/base?token=x"),
+            "https://otel.example.org:4318/base"
+        );
+        assert_eq!(
+            super::shown_endpoint("http://127.0.0.1:4318"),
+            "http://127.0.0.1:4318/"
+        );
     }
 }

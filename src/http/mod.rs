@@ -120,16 +120,28 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str())
         .unwrap_or("-");
-    let span = tracing::info_span!(
-        "request",
-        method = %req.method(),
-        path,
-        request_id = %id,
-        operation = tracing::field::Empty,
-        "http.response.status_code" = tracing::field::Empty,
-        "otel.kind" = "server",
-        "otel.status_code" = tracing::field::Empty,
-    );
+    macro_rules! span_at {
+        ($level:expr) => {
+            tracing::span!(
+                $level,
+                "request",
+                method = %req.method(),
+                path,
+                request_id = %id,
+                operation = tracing::field::Empty,
+                "http.response.status_code" = tracing::field::Empty,
+                "otel.kind" = "server",
+                "otel.status_code" = tracing::field::Empty,
+            )
+        };
+    }
+    // Probes and scrapes come every few seconds from the orchestrator and the monitoring: their
+    // spans are at DEBUG, below what is exported (and what is logged by default).
+    let span = if matches!(path, "/health" | "/ready" | "/metrics") {
+        span_at!(tracing::Level::DEBUG)
+    } else {
+        span_at!(tracing::Level::INFO)
+    };
     crate::telemetry::continue_trace(&span, req.headers());
     span
 }

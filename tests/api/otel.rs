@@ -31,6 +31,14 @@ async fn otel_exports_each_request_as_a_span_of_the_callers_trace() {
     // Quiet logs (all but the line giving the address) must not quiet the traces.
     let mut server = start_server(&collector.endpoint(), "100", "warn,ctip_api::startup=info");
     let request_id = "otel-test-request-1";
+    // A probe first: it is not traced.
+    let probe = reqwest::Client::new()
+        .get(server.url("/health"))
+        .header("x-request-id", "otel-test-probe")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 200);
     let resp = province_map(&server, request_id).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["x-request-id"], request_id);
@@ -78,6 +86,13 @@ async fn otel_exports_each_request_as_a_span_of_the_callers_trace() {
         status.success(),
         "exit on SIGTERM: {status}\n{}",
         server.output()
+    );
+    assert!(
+        collector
+            .wait_for_span("otel-test-probe", Duration::from_millis(500))
+            .await
+            .is_none(),
+        "a health probe was exported"
     );
 }
 
