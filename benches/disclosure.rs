@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ctip_api::disclosure::{Cell, DisplayPolicy, Keys, UnitType, key_sum, protect};
+use ctip_api::disclosure::{AgeUse, Cell, DisplayPolicy, Keys, UnitType, key_sum, protect};
 
 fn bench(c: &mut Criterion) {
     let keys = Keys::test_keys();
@@ -23,6 +23,7 @@ fn bench(c: &mut Criterion) {
                 black_box(12),
                 black_box(20_790_723_770),
                 &DisplayPolicy::DEFAULT,
+                AgeUse::NotUsed,
             )
         })
     });

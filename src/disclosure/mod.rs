@@ -44,7 +44,7 @@ pub use lattice::{
 pub use perturb::{
     CountClass, PERTURBATION_TABLE, PerturbationRow, U_RANGE, perturbation, perturbation_table,
 };
-pub use serving::{DisplayPolicy, PolicyError, Protected, ValueStatus, protect};
+pub use serving::{AgeUse, DisplayPolicy, PolicyError, Protected, ValueStatus, protect};
 
 #[cfg(test)]
 mod derivability_tests;

@@ -56,7 +56,7 @@ proptest! {
     #[test]
     fn zero_stays_zero(u in any::<u16>(), sum in any::<i64>(), policy in any_policy()) {
         prop_assert_eq!(perturbation(0, u), 0);
-        let p = protect(&Keys::test_keys().k2, 0, sum, &policy);
+        let p = protect(&Keys::test_keys().k2, 0, sum, &policy, AgeUse::NotUsed);
         prop_assert_eq!(p.value, Some(0));
         prop_assert_eq!(p.status, ValueStatus::Zero);
     }
@@ -72,7 +72,7 @@ proptest! {
         sum in any::<i64>(),
         policy in any_policy(),
     ) {
-        let p = protect(&Keys::test_keys().k2, n, sum, &policy);
+        let p = protect(&Keys::test_keys().k2, n, sum, &policy, AgeUse::NotUsed);
         match p.status {
             ValueStatus::Zero => {
                 prop_assert_eq!(p.value, Some(0));
@@ -104,7 +104,7 @@ proptest! {
     ) {
         let k2 = Keys::test_keys().k2;
         let k2_again = Secret::from_bytes([2u8; SECRET_LEN]);
-        prop_assert_eq!(protect(&k2, n, sum, &policy), protect(&k2_again, n, sum, &policy));
+        prop_assert_eq!(protect(&k2, n, sum, &policy, AgeUse::NotUsed), protect(&k2_again, n, sum, &policy, AgeUse::NotUsed));
     }
 
     #[test]
@@ -117,8 +117,8 @@ proptest! {
         let k2 = Keys::test_keys().k2;
         let policy = DisplayPolicy::DEFAULT;
         prop_assert_eq!(
-            protect(&k2, n, sum, &policy),
-            protect(&k2, n, sum + wraps * (1i64 << 32), &policy)
+            protect(&k2, n, sum, &policy, AgeUse::NotUsed),
+            protect(&k2, n, sum + wraps * (1i64 << 32), &policy, AgeUse::NotUsed)
         );
     }
 

@@ -17,8 +17,9 @@ pub enum ValueStatus {
     /// The adjusted value is between 1 and the threshold − 1: shown as `"<threshold"`,
     /// value `null`.
     Suppressed,
-    /// The adjusted value is 0. Since zero is never perturbed, this is also the true count;
-    /// that is by design (empty cells protect nobody) and documented in the methodology.
+    /// The adjusted value is 0, of a node that does not use the age group. Zero is never
+    /// perturbed away from, but a true 1 or 2 can be adjusted down to 0, so a zero can hide
+    /// them. Nodes that use the age group never show it (see [`AgeUse`]).
     Zero,
 }
 
@@ -113,31 +114,62 @@ pub struct Protected {
     pub display: String,
 }
 
+/// Whether a node uses the age group, as a filter or a grouping, whatever the value
+/// (disclosure.md §3).
+///
+/// Zeros are never perturbed, so an exact zero where age is used tells that no child is
+/// there, and across the parts of a split the pattern of "0" and "<5" counts the parts that
+/// hold a child. Where age is used, every value below the threshold is therefore shown as
+/// suppressed, zero included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AgeUse {
+    /// The node sums over every age group: zeros are shown as `"0"`.
+    NotUsed,
+    /// The node selects one age group (or is a part of a split by age): a zero is `"<5"`.
+    Used,
+}
+
+impl AgeUse {
+    /// `Used` when `used` is true.
+    #[must_use]
+    pub const fn from_bool(used: bool) -> Self {
+        if used { Self::Used } else { Self::NotUsed }
+    }
+}
+
 /// Protects one node: computes its cell key, perturbs its count and applies the display rule.
 ///
 /// * `k2`: the serving key.
 /// * `n`: the node's true count, `SUM(n)` over its finest cells.
 /// * `sum_key_sum`: `SUM(key_sum)` over the same cells, from the same `GROUP BY`.
 /// * `policy`: the display threshold.
+/// * `age`: whether the node uses the age group (then zeros are suppressed too).
 ///
-/// The result depends only on these four inputs, so the same contributors give the same
-/// output whatever query, alias, order or path reached them. A negative `n` cannot come
-/// from the store (ingest refuses it); it is treated as zero so a corrupt row never prints
-/// a negative or small exact number.
+/// The result depends only on these inputs, so the same contributors give the same output
+/// whatever query, alias, order or path reached them. A negative `n` cannot come from the
+/// store (ingest refuses it); it is treated as zero so a corrupt row never prints a negative
+/// or small exact number.
 #[must_use]
-pub fn protect(k2: &Secret, n: i64, sum_key_sum: i64, policy: &DisplayPolicy) -> Protected {
+pub fn protect(
+    k2: &Secret,
+    n: i64,
+    sum_key_sum: i64,
+    policy: &DisplayPolicy,
+    age: AgeUse,
+) -> Protected {
     let n = n.max(0);
     let u = cell_key_u(k2, ck_raw(sum_key_sum), n);
     let y = n.saturating_add(perturbation(n, u));
-    apply_display_rule(y, policy)
+    apply_display_rule(y, policy, age)
 }
 
 /// The display rule of disclosure.md §3, applied to an adjusted value `y`.
 ///
-/// Private: see the file header. `y ≤ 0` cannot happen for `n ≥ 0` (the table never goes
-/// below zero) and is shown as zero rather than as a negative count.
-fn apply_display_rule(y: i64, policy: &DisplayPolicy) -> Protected {
-    if y <= 0 {
+/// Private: see the file header. `y = 0` happens (a true 0, or a true 1 or 2 adjusted down);
+/// `y < 0` cannot (the table never goes below zero) and is shown as zero rather than as a
+/// negative count. Where the age group is used, zero is suppressed like any small value.
+fn apply_display_rule(y: i64, policy: &DisplayPolicy, age: AgeUse) -> Protected {
+    if y <= 0 && age == AgeUse::NotUsed {
         Protected {
             value: Some(0),
             status: ValueStatus::Zero,
@@ -159,6 +191,6 @@ fn apply_display_rule(y: i64, policy: &DisplayPolicy) -> Protected {
 }
 
 #[cfg(test)]
-pub(super) fn display_rule_for_tests(y: i64, policy: &DisplayPolicy) -> Protected {
-    apply_display_rule(y, policy)
+pub(super) fn display_rule_for_tests(y: i64, policy: &DisplayPolicy, age: AgeUse) -> Protected {
+    apply_display_rule(y, policy, age)
 }

@@ -161,20 +161,20 @@ fn published_probabilities_are_the_weights_over_4096() {
 #[test]
 fn display_rule_default_threshold() {
     let p = DisplayPolicy::DEFAULT;
-    let zero = display_rule(0, &p);
+    let zero = display_rule(0, &p, AgeUse::NotUsed);
     assert_eq!(
         (zero.value, zero.status, zero.display.as_str()),
         (Some(0), ValueStatus::Zero, "0")
     );
     for y in 1..=4 {
-        let s = display_rule(y, &p);
+        let s = display_rule(y, &p, AgeUse::NotUsed);
         assert_eq!(
             (s.value, s.status, s.display.as_str()),
             (None, ValueStatus::Suppressed, "<5")
         );
     }
     for (y, text) in [(5, "5"), (12, "12"), (1234, "1234")] {
-        let s = display_rule(y, &p);
+        let s = display_rule(y, &p, AgeUse::NotUsed);
         assert_eq!(
             (s.value, s.status, s.display.as_str()),
             (Some(y), ValueStatus::Published, text)
@@ -186,23 +186,60 @@ fn display_rule_default_threshold() {
 fn display_rule_strict_threshold() {
     let p = DisplayPolicy::STRICT;
     for y in 1..=9 {
-        let s = display_rule(y, &p);
+        let s = display_rule(y, &p, AgeUse::NotUsed);
         assert_eq!(
             (s.value, s.status, s.display.as_str()),
             (None, ValueStatus::Suppressed, "<10")
         );
     }
-    let s = display_rule(10, &p);
+    let s = display_rule(10, &p, AgeUse::NotUsed);
     assert_eq!(
         (s.value, s.status, s.display.as_str()),
         (Some(10), ValueStatus::Published, "10")
     );
-    assert_eq!(display_rule(0, &p).status, ValueStatus::Zero);
+    assert_eq!(
+        display_rule(0, &p, AgeUse::NotUsed).status,
+        ValueStatus::Zero
+    );
+}
+
+#[test]
+fn where_age_is_used_zero_is_suppressed_like_any_small_value() {
+    for p in [DisplayPolicy::DEFAULT, DisplayPolicy::STRICT] {
+        for y in -1..p.threshold {
+            let s = display_rule(y, &p, AgeUse::Used);
+            assert_eq!(
+                (s.value, s.status, s.display),
+                (None, ValueStatus::Suppressed, p.suppressed_display()),
+                "y = {y}"
+            );
+        }
+        let s = display_rule(p.threshold, &p, AgeUse::Used);
+        assert_eq!(s.status, ValueStatus::Published);
+    }
+}
+
+#[test]
+fn protect_with_age_never_shows_an_exact_zero() {
+    let k = Keys::test_keys();
+    for n in 0..=4 {
+        for sum in 0..200i64 {
+            let p = protect(
+                &k.k2,
+                n,
+                sum * 104_729,
+                &DisplayPolicy::DEFAULT,
+                AgeUse::Used,
+            );
+            assert_ne!(p.status, ValueStatus::Zero, "n = {n}");
+            assert_ne!(p.value, Some(0), "n = {n}");
+        }
+    }
 }
 
 #[test]
 fn display_rule_never_prints_a_negative_number() {
-    let s = display_rule(-1, &DisplayPolicy::DEFAULT);
+    let s = display_rule(-1, &DisplayPolicy::DEFAULT, AgeUse::NotUsed);
     assert_eq!(
         (s.value, s.status, s.display.as_str()),
         (Some(0), ValueStatus::Zero, "0")
@@ -300,7 +337,7 @@ fn key_sum_and_cell_key_known_answers_with_test_keys() {
         assert_eq!(key_sum(&k.k1, UnitType::Victim, &c, n), sum, "n = {n}");
         assert_eq!(cell_key_u(&k.k2, ck_raw(sum), n_i64), u, "n = {n}");
         assert_eq!(
-            protect(&k.k2, n_i64, sum, &DisplayPolicy::DEFAULT).display,
+            protect(&k.k2, n_i64, sum, &DisplayPolicy::DEFAULT, AgeUse::NotUsed).display,
             display
         );
     }
@@ -464,7 +501,7 @@ fn malformed_hex_keys_are_refused_without_echoing_them() {
 fn protect_never_changes_zero_whatever_the_key_sum() {
     let k = Keys::test_keys();
     for sum in [0, 1, -1, 987_654_321, i64::MAX, i64::MIN] {
-        let p = protect(&k.k2, 0, sum, &DisplayPolicy::DEFAULT);
+        let p = protect(&k.k2, 0, sum, &DisplayPolicy::DEFAULT, AgeUse::NotUsed);
         assert_eq!(
             (p.value, p.status, p.display.as_str()),
             (Some(0), ValueStatus::Zero, "0")
@@ -475,7 +512,7 @@ fn protect_never_changes_zero_whatever_the_key_sum() {
 #[test]
 fn protect_treats_a_negative_count_as_zero() {
     let k = Keys::test_keys();
-    let p = protect(&k.k2, -4, 12_345, &DisplayPolicy::DEFAULT);
+    let p = protect(&k.k2, -4, 12_345, &DisplayPolicy::DEFAULT, AgeUse::NotUsed);
     assert_eq!(p.status, ValueStatus::Zero);
 }
 
@@ -483,7 +520,13 @@ fn protect_treats_a_negative_count_as_zero() {
 fn protect_of_large_counts_stays_within_two() {
     let k = Keys::test_keys();
     for sum in 0..500i64 {
-        let p = protect(&k.k2, 1000, sum * 7919, &DisplayPolicy::STRICT);
+        let p = protect(
+            &k.k2,
+            1000,
+            sum * 7919,
+            &DisplayPolicy::STRICT,
+            AgeUse::NotUsed,
+        );
         let Some(y) = p.value else {
             panic!("1000 ± 2 is published");
         };

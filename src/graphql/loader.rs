@@ -14,9 +14,9 @@ use sea_orm::{
 };
 
 use crate::dimensions::MetricKind;
-use crate::disclosure::Protected;
-use crate::statistics::Disclosure;
-use crate::store::statistics::{GroupQuery, group_sums};
+use crate::disclosure::{AgeUse, PeriodGrain, Protected};
+use crate::statistics::{Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan};
+use crate::store::statistics::group_sums;
 
 pub type Loaders = DataLoader<DbLoader>;
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
@@ -284,51 +284,66 @@ impl Loader<CampaignTreeOf> for DbLoader {
     }
 }
 
-/// The part of a [`CaseTotalOf`] key shared by one `GROUP BY`: level, metric, boundaries, months.
-type TotalsQuery = (&'static str, MetricKind, &'static str, Option<(i32, i32)>);
-
-/// `Region.caseTotal`: the total of one metric for one region node in one period (or all),
-/// protected like every other node.
+/// `Region.caseTotal`: the total of one metric for one region node in one period (or all), in
+/// one release, protected like every other node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CaseTotalOf {
     pub region_id: i32,
     pub level: &'static str,
     pub metric: MetricKind,
-    pub boundaries: &'static str,
-    /// First and last month, or every month.
-    pub months: Option<(i32, i32)>,
+    pub boundaries: Boundaries,
+    pub period: Option<PeriodSpec>,
+    /// A release code, or the current release.
+    pub release: Option<String>,
 }
 
 impl Loader<CaseTotalOf> for DbLoader {
     type Value = Protected;
     type Error = Arc<DbErr>;
+    /// One `GROUP BY` per (release, level, metric, boundaries, period) asked for, so one for a
+    /// whole map, planned and checked against the lattice exactly as `caseStatistics` is: the
+    /// request "this metric in this period, grouped by region at this level", limited to the
+    /// regions asked for. A key whose release does not exist is absent.
     async fn load(&self, keys: &[CaseTotalOf]) -> LoadResult<CaseTotalOf, Self::Value> {
-        let Some(release) = crate::store::catalogue::current_release(&self.db).await? else {
-            return Ok(HashMap::new());
-        };
-        // One GROUP BY per (level, metric, boundaries, period) asked for: one for a whole map.
-        let mut groups: HashMap<TotalsQuery, Vec<i32>> = HashMap::new();
+        let mut releases: HashMap<Option<String>, Option<entity::release::Model>> = HashMap::new();
+        for k in keys {
+            if !releases.contains_key(&k.release) {
+                let found = match &k.release {
+                    None => crate::store::catalogue::current_release(&self.db).await?,
+                    Some(code) => crate::store::catalogue::release_by_code(&self.db, code).await?,
+                };
+                releases.insert(k.release.clone(), found);
+            }
+        }
+        let mut groups: HashMap<CaseTotalOf, Vec<i32>> = HashMap::new();
         for k in keys {
             groups
-                .entry((k.level, k.metric, k.boundaries, k.months))
+                .entry(CaseTotalOf {
+                    region_id: 0,
+                    ..k.clone()
+                })
                 .or_default()
                 .push(k.region_id);
         }
         let mut out = HashMap::new();
-        for ((level, metric, boundaries, months), ids) in groups {
-            let query = GroupQuery {
-                metric: metric.as_str(),
-                release_id: release.id,
-                boundaries,
-                region_filter: None,
-                months,
-                category_filters: Vec::new(),
-                group_region_level: Some(level),
-                group_region_only: Some(ids.clone()),
-                group_period: None,
-                group_categories: Vec::new(),
-                use_rollups: true,
+        for (group, ids) in groups {
+            let Some(Some(release)) = releases.get(&group.release) else {
+                continue;
             };
+            let req = StatsRequest {
+                metric: group.metric,
+                region: None,
+                period: group.period,
+                filters: Vec::new(),
+                group_by: vec![Dimension::Region],
+                region_level: group.level,
+                granularity: PeriodGrain::Year,
+                boundaries: group.boundaries,
+                release: release.clone(),
+            };
+            let mut query = plan(&req, group.period.map(PeriodSpec::months), true)
+                .map_err(|e| Arc::new(DbErr::Custom(e.public_message())))?;
+            query.group_region_only = Some(ids.clone());
             let sums = group_sums(&self.db, &query).await?;
             for id in ids {
                 let (n, key_sum) = sums
@@ -339,12 +354,9 @@ impl Loader<CaseTotalOf> for DbLoader {
                 out.insert(
                     CaseTotalOf {
                         region_id: id,
-                        level,
-                        metric,
-                        boundaries,
-                        months,
+                        ..group.clone()
                     },
-                    self.disclosure.protect(n, key_sum),
+                    self.disclosure.protect(n, key_sum, AgeUse::NotUsed),
                 );
             }
         }

@@ -12,10 +12,11 @@ use super::loader::{
 use super::pagination::{Page, connection, page_args};
 use super::scalars::{Date, date};
 use super::source::Source;
-use super::statistics::{Boundaries, Metric, StatisticValue};
+use super::statistics::{Boundaries, Metric, StatisticValue, release_code};
 use crate::dimensions::MetricKind;
 use crate::error::AppError;
 use crate::statistics::PeriodSpec;
+use crate::statistics::nearest_population;
 use crate::store;
 
 /// The level of a region in the tree.
@@ -257,7 +258,8 @@ impl Region {
         Ok(all.into_iter().map(Population::from).collect())
     }
     /// The protected total of one metric for this region in one period (all periods when not
-    /// given). Batched: a whole map of regions costs one SQL statement.
+    /// given), in the current release or a pinned one. Batched: a whole map of regions costs one
+    /// SQL statement. Planned and protected exactly as `caseStatistics` filtered on this region.
     async fn case_total(
         &self,
         ctx: &Context<'_>,
@@ -267,6 +269,8 @@ impl Region {
         )]
         period: Option<String>,
         #[graphql(desc = "AS_RECORDED (default) or V2025.")] boundaries: Option<Boundaries>,
+        #[graphql(desc = "Pin a release by its code or id (default: the current release).")]
+        release: Option<ID>,
     ) -> Result<StatisticValue> {
         let period = period
             .as_deref()
@@ -275,35 +279,38 @@ impl Region {
             .map_err(AppError::BadUserInput)?;
         let metric_kind = MetricKind::parse(metric.as_db())
             .ok_or_else(|| AppError::Internal("metric mapping".to_owned()))?;
+        let boundaries = boundaries.unwrap_or_default().engine();
+        crate::statistics::check_boundaries(&self.0, boundaries)?;
+        let release = release.map(|r| release_code(&r.0));
         let key = CaseTotalOf {
             region_id: self.0.id,
             level: crate::statistics::db_level(&self.0.level),
             metric: metric_kind,
-            boundaries: match boundaries.unwrap_or_default() {
-                Boundaries::AsRecorded => "AS_RECORDED",
-                Boundaries::V2025 => "V2025",
-            },
-            months: period.map(PeriodSpec::months),
+            boundaries,
+            period,
+            release: release.clone(),
         };
         let loaders = ctx.data::<Loaders>()?;
         let protected = loaders
             .load_one(key)
             .await
             .map_err(AppError::from)?
-            .ok_or_else(|| AppError::NotFound("no release has been published yet".to_owned()))?;
+            .ok_or_else(|| {
+                AppError::NotFound(match &release {
+                    Some(code) => {
+                        format!("no published release \"{code}\"; `releases` lists them")
+                    }
+                    None => "no release has been published yet".to_owned(),
+                })
+            })?;
         let rate = match (protected.value, period) {
-            (Some(v), Some(p)) => {
+            (Some(_), Some(p)) => {
                 let pops = loaders
                     .load_one(PopulationsOf(self.0.id))
                     .await
                     .map_err(AppError::from)?
                     .unwrap_or_default();
-                nearest_population(&pops, Some(p.year()))
-                    .filter(|pop| pop.population > 0)
-                    .map(|pop| crate::statistics::Rate {
-                        per_100k: v as f64 * 100_000.0 / pop.population as f64,
-                        population_year: pop.year,
-                    })
+                crate::statistics::rate::rate(&protected, &pops, Some(p.year()))
             }
             _ => None,
         };
@@ -319,17 +326,6 @@ impl Region {
     /// Where the unit's code and names come from.
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         load_source(ctx, self.0.source_id).await
-    }
-}
-
-/// The population of the requested year, else the nearest known year (the earlier one on a tie).
-pub fn nearest_population(
-    all: &[region_population::Model],
-    year: Option<i32>,
-) -> Option<&region_population::Model> {
-    match year {
-        None => all.iter().max_by_key(|p| p.year),
-        Some(y) => all.iter().min_by_key(|p| ((p.year - y).abs(), p.year)),
     }
 }
 

@@ -154,14 +154,24 @@ pub enum Boundaries {
     V2025,
 }
 
+impl Boundaries {
+    pub fn engine(self) -> SBoundaries {
+        match self {
+            Boundaries::AsRecorded => SBoundaries::AsRecorded,
+            Boundaries::V2025 => SBoundaries::V2025,
+        }
+    }
+}
+
 /// How a value is shown.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ValueStatus {
     /// Shown: an adjusted count at or above the threshold.
     Published,
     /// Hidden: an adjusted count between 1 and the threshold; `value` is null, `display` is "<5".
+    /// Where the age group is used (a filter or a grouping), an adjusted zero is hidden too.
     Suppressed,
-    /// Zero (which can hide a true count of 1 or 2).
+    /// Zero (which can hide a true count of 1 or 2). Never shown where the age group is used.
     Zero,
 }
 
@@ -284,6 +294,14 @@ pub fn row_from(r: &statistics::StatRow) -> StatisticsRow {
     }
 }
 
+/// A release code from what a client sent: the code itself, or the release's global id.
+pub fn release_code(id: &str) -> String {
+    match parse_global_id(id) {
+        Some((kind, key)) if kind == "Release" => key,
+        _ => id.to_owned(),
+    }
+}
+
 /// The release a request reads: the one named, else the current one.
 pub async fn resolve_release(
     api: &ApiContext,
@@ -291,10 +309,7 @@ pub async fn resolve_release(
 ) -> Result<release::Model, AppError> {
     match release {
         Some(id) => {
-            let code = match parse_global_id(id) {
-                Some((kind, key)) if kind == "Release" => key,
-                _ => id.to_owned(),
-            };
+            let code = release_code(id);
             store::catalogue::release_by_code(&api.db, &code)
                 .await?
                 .ok_or_else(|| {
@@ -381,10 +396,7 @@ pub async fn request(api: &ApiContext, a: &StatisticsArgs) -> Result<StatsReques
             Granularity::Quarter => PeriodGrain::Quarter,
             Granularity::Month => PeriodGrain::Month,
         },
-        boundaries: match a.boundaries.unwrap_or_default() {
-            Boundaries::AsRecorded => SBoundaries::AsRecorded,
-            Boundaries::V2025 => SBoundaries::V2025,
-        },
+        boundaries: a.boundaries.unwrap_or_default().engine(),
         release: resolve_release(api, a.release.as_deref()).await?,
     })
 }
@@ -571,7 +583,8 @@ pub struct AgeRule {
     pub region_level: RegionLevel,
     /// The finest period of a request.
     pub granularity: Granularity,
-    /// What is allowed with the age group there: NEVER, AT_MOST_ONE_OTHER (category dimension) or ANY.
+    /// What is allowed with the age group there: NEVER, AT_MOST_ONE_OTHER (category dimension) or
+    /// ANY_OTHERS.
     pub allowance: String,
 }
 
@@ -600,17 +613,17 @@ impl Methodology {
     /// The method, in English.
     async fn method(&self) -> String {
         format!(
-            "Counts are anonymized with the cell-key method used by the Australian Bureau of Statistics and the UK Office for National Statistics, plus a closed query lattice. Each count is adjusted by a small amount (-2 to +2, mean 0, variance 1) chosen by a key computed from the records behind it, so the same contributors always give the same published value however they are asked for: there is nothing to average away. Zeros are never changed. Adjusted values from 1 to {} are shown as \"{}\". Only equality on one node per dimension is accepted, and the age group only at coarse grains (see ageRule). Every value is documented as adjusted.",
-            self.threshold - 1,
-            self.suppressed_display
+            "Counts are anonymized with the cell-key method used by the Australian Bureau of Statistics and the UK Office for National Statistics, plus a closed query lattice. Each count is adjusted by a small amount (-2 to +2, mean 0, variance 1) chosen by a key computed from the records behind it, so the same contributors always give the same published value however they are asked for: repeating a question averages no noise away. Zeros are never changed. Adjusted values from 1 to {t1} are shown as \"{s}\"; where the age group is used (as a filter or a grouping), an adjusted 0 is shown as \"{s}\" too, since an exact zero would tell that no child is counted there. Only equality on one node per dimension is accepted, and the age group only at coarse grains (see ageRule), only for a named period that the release holds whole and that lies within the life of every unit served (partialPeriods), and with the values of the release that first held that period whole (ageVintage). Every value is documented as adjusted.",
+            t1 = self.threshold - 1,
+            s = self.suppressed_display
         )
     }
     /// The method, in Vietnamese.
     async fn method_vi(&self) -> String {
         format!(
-            "Số liệu được ẩn danh bằng phương pháp khóa ô (cell-key) của Cục Thống kê Úc và Văn phòng Thống kê Quốc gia Anh, cùng một tập truy vấn đóng. Mỗi số được điều chỉnh một lượng nhỏ (từ -2 đến +2, trung bình 0, phương sai 1) theo một khóa tính từ các bản ghi tạo nên nó, nên cùng một tập bản ghi luôn cho cùng một giá trị công bố dù hỏi theo cách nào. Số 0 không bao giờ bị thay đổi. Giá trị đã điều chỉnh từ 1 đến {} được hiển thị là \"{}\". Mọi giá trị đều là giá trị đã điều chỉnh.",
-            self.threshold - 1,
-            self.suppressed_display
+            "Số liệu được ẩn danh bằng phương pháp khóa ô (cell-key) của Cục Thống kê Úc và Văn phòng Thống kê Quốc gia Anh, cùng một tập truy vấn đóng. Mỗi số được điều chỉnh một lượng nhỏ (từ -2 đến +2, trung bình 0, phương sai 1) theo một khóa tính từ các bản ghi tạo nên nó, nên cùng một tập bản ghi luôn cho cùng một giá trị công bố dù hỏi theo cách nào. Số 0 không bao giờ bị thay đổi. Giá trị đã điều chỉnh từ 1 đến {t1} được hiển thị là \"{s}\"; khi có dùng nhóm tuổi (lọc hoặc phân nhóm), giá trị 0 cũng được hiển thị là \"{s}\", vì một số 0 chính xác sẽ cho biết không có trẻ em nào ở đó. Nhóm tuổi chỉ được dùng ở các mức thô (ageRule), cho một kỳ được nêu rõ mà bản phát hành có đủ mọi tháng và mọi đơn vị được phục vụ tồn tại suốt kỳ đó, với giá trị của bản phát hành đầu tiên có đủ kỳ đó. Mọi giá trị đều là giá trị đã điều chỉnh.",
+            t1 = self.threshold - 1,
+            s = self.suppressed_display
         )
     }
     /// Adjusted values below this are suppressed (5 by default; 10 is the strict setting).
@@ -620,6 +633,14 @@ impl Methodology {
     /// What a suppressed value displays, e.g. "<5".
     async fn suppressed_display(&self) -> &str {
         &self.suppressed_display
+    }
+    /// How periods are treated where the age group is used (disclosure.md §4 rule 8).
+    async fn partial_periods(&self) -> String {
+        "Where the age group is used, a request must name a period (a year, a quarter or a month): the sum over every period is not published with the age group. A period is served only when every one of its months lies inside the months the release holds and inside the life of every unit served; otherwise the request is refused with GRAIN_NOT_ALLOWED and a message naming what is allowed. So the current year of a release is refused until the release holds all of it; 2025 is refused for the 63 provinces as recorded (they end in June) and for the 34 units as recorded (they start in July), and served for the 34 units under boundaries V2025, which hold all twelve months. Without the age group every period is served, partial ones included.".to_owned()
+    }
+    /// How age figures stay the same from release to release (disclosure.md §5).
+    async fn age_vintage(&self) -> String {
+        "Figures that use the age group are frozen: once a release has published a period whole, every later release serves the age figures of that period as that first release published them. Revisions of such a period show only in figures without the age group, and the notes of the release that revised it name the periods revised. A pinned release always gives the numbers it gave when it was published.".to_owned()
     }
     /// The public perturbation table: for each true count, which change each range of cell keys gives.
     async fn perturbation_table(&self) -> Vec<PerturbationEntry> {
@@ -664,6 +685,9 @@ impl Methodology {
             "Parts need not add up to totals: each row and the total are adjusted independently, and are never rescaled to add up.".to_owned(),
             format!("\"{}\" stands for an adjusted value from 1 to {}, which can hide a true count from 1 to {}.", self.suppressed_display, t - 1, t + 1),
             "\"0\" can hide a true count of 1 or 2.".to_owned(),
+            format!("Where the age group is used (as a filter or a grouping, any value), an adjusted 0 is shown as \"{}\" too: such figures never show an exact zero.", self.suppressed_display),
+            "With the age group, name a period; it is served only when the release holds all of its months and every unit served existed throughout it (partialPeriods).".to_owned(),
+            "Figures with the age group keep the values of the first release that held their period whole; revisions show in the figures without age (ageVintage).".to_owned(),
             "Metrics never add up across each other (a victim can be identified, rescued and supported).".to_owned(),
             "Rates per 100,000 use the adjusted value and the population of the year, or of the nearest known year (populationYear says which).".to_owned(),
             "A 2025 province made of provinces from two socio-economic regions is a node of its own at the region level.".to_owned(),

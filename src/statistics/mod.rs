@@ -2,20 +2,23 @@
 //! lists every category (zeros too), and passes every node, the total included, through the
 //! disclosure module before anything leaves. No GraphQL types here: the `graphql` and `http`
 //! layers map [`StatsResult`] into their own shapes, so GraphQL and CSV serve the same numbers.
+pub mod age;
 pub mod period;
+pub mod rate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use entity::{region, region_population, release};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{region, release};
+use sea_orm::ConnectionTrait;
 
 use crate::dimensions::{self, Category, MetricKind};
 use crate::disclosure::{
-    DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, Secret, check_grain, protect,
+    AgeUse, DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, Secret, check_grain, protect,
 };
 use crate::error::AppError;
 use crate::store::statistics::{self as sql, GroupQuery, NodeSums, PeriodGroup};
-pub use period::PeriodSpec;
+pub use period::{PeriodSpec, month_label};
+pub use rate::{Rate, nearest_population};
 
 /// The serving half of the disclosure configuration.
 pub struct Disclosure {
@@ -24,8 +27,9 @@ pub struct Disclosure {
 }
 
 impl Disclosure {
-    pub fn protect(&self, n: i64, key_sum: i64) -> Protected {
-        protect(&self.k2, n, key_sum, &self.policy)
+    /// Protects one node; `age` says whether it uses the age group (then zeros are "<5" too).
+    pub fn protect(&self, n: i64, key_sum: i64, age: AgeUse) -> Protected {
+        protect(&self.k2, n, key_sum, &self.policy, age)
     }
 }
 
@@ -76,13 +80,6 @@ pub struct StatsRequest {
     pub granularity: PeriodGrain,
     pub boundaries: Boundaries,
     pub release: release::Model,
-}
-
-/// A population used for a rate, and its year (the nearest known when the wanted one is missing).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rate {
-    pub per_100k: f64,
-    pub population_year: i32,
 }
 
 /// One protected value and its rate.
@@ -141,19 +138,40 @@ pub fn category_value(c: Category, v: &str) -> Result<&'static str, AppError> {
         })
 }
 
-/// The months a request covers when it has no period filter: the release's coverage of the metric.
-fn months_of(req: &StatsRequest, coverage: Option<(i32, i32)>) -> Option<(i32, i32)> {
-    req.period.map(PeriodSpec::months).or(coverage)
+impl StatsRequest {
+    /// Whether the request uses the age group, as a filter or a grouping.
+    pub fn uses_age(&self) -> bool {
+        self.filters.iter().any(|(c, _)| *c == Category::AgeGroup)
+            || self
+                .group_by
+                .contains(&Dimension::Category(Category::AgeGroup))
+    }
+
+    fn filters_on_age(&self) -> bool {
+        self.filters.iter().any(|(c, _)| *c == Category::AgeGroup)
+    }
 }
 
-/// Checks the request against the metric's dimensions and the lattice; builds its `GROUP BY`.
-pub fn plan(
-    req: &StatsRequest,
-    months: Option<(i32, i32)>,
-    use_rollups: bool,
-) -> Result<GroupQuery, AppError> {
+/// Refuses a unit of before July 2025 under `V2025`: its counts are served on the unit it went
+/// into. The same check for `caseStatistics`, the CSV export and `Region.caseTotal`.
+pub fn check_boundaries(region: &region::Model, boundaries: Boundaries) -> Result<(), AppError> {
+    if boundaries == Boundaries::V2025
+        && region.level == "PROVINCE"
+        && region.successor_id.is_some()
+    {
+        return Err(AppError::BadUserInput(format!(
+            "{} is a unit of before July 2025; with boundaries V2025, filter on the 2025 unit it went into (see its `successor`), or use boundaries AS_RECORDED",
+            region.code
+        )));
+    }
+    Ok(())
+}
+
+/// The category dimensions a request uses, as filters or groupings; refuses one its metric
+/// does not break down by.
+fn used_categories(req: &StatsRequest) -> Result<Vec<Category>, AppError> {
     let supported = req.metric.categories();
-    let used_categories: Vec<Category> = req
+    let used: Vec<Category> = req
         .filters
         .iter()
         .map(|(c, _)| *c)
@@ -165,7 +183,7 @@ pub fn plan(
             }
         }))
         .collect();
-    if let Some(c) = used_categories.iter().find(|c| !supported.contains(c)) {
+    if let Some(c) = used.iter().find(|c| !supported.contains(c)) {
         let names: Vec<&str> = supported.iter().map(|c| c.phrase()).collect();
         return Err(AppError::BadUserInput(format!(
             "{} is not broken down by {}; it supports: {}",
@@ -178,17 +196,20 @@ pub fn plan(
             }
         )));
     }
+    Ok(used)
+}
+
+/// Checks the request against the metric's dimensions and the lattice; builds its `GROUP BY`.
+pub fn plan(
+    req: &StatsRequest,
+    months: Option<(i32, i32)>,
+    use_rollups: bool,
+) -> Result<GroupQuery, AppError> {
+    let used_categories = used_categories(req)?;
     let group_region = req.group_by.contains(&Dimension::Region);
     let group_period = req.group_by.contains(&Dimension::Period);
-    if let Some(r) = &req.region
-        && req.boundaries == Boundaries::V2025
-        && r.level == "PROVINCE"
-        && r.successor_id.is_some()
-    {
-        return Err(AppError::BadUserInput(format!(
-            "{} is a unit of before July 2025; with boundaries V2025, filter on the 2025 unit it went into (see its `successor`), or use boundaries AS_RECORDED",
-            r.code
-        )));
+    if let Some(r) = &req.region {
+        check_boundaries(r, req.boundaries)?;
     }
     // The finest region node the request serves or filters on.
     let mut region_grain = req
@@ -255,7 +276,9 @@ pub fn db_level(level: &str) -> &'static str {
     }
 }
 
-/// Runs a request: one `GROUP BY`, every category listed, every node protected.
+/// Runs a request: one `GROUP BY` (one per age vintage where the age group is used and its
+/// periods were first complete in different releases), every category listed, every node
+/// protected.
 pub async fn run(
     db: &impl ConnectionTrait,
     disclosure: &Disclosure,
@@ -272,14 +295,26 @@ pub async fn run_with(
     req: &StatsRequest,
     use_rollups: bool,
 ) -> Result<StatsResult, AppError> {
-    let coverage = if req.period.is_none() {
-        sql::coverage(db, req.metric.as_str(), req.release.id, use_rollups).await?
+    used_categories(req)?;
+    let uses_age = req.uses_age();
+    // The months of the releases: what "all periods" lists, and what age needs complete.
+    let releases = if uses_age || req.period.is_none() {
+        Some(age::ReleaseMonths::load(db, &req.release).await?)
     } else {
         None
     };
-    let months = months_of(req, coverage);
+    let held = releases.as_ref().and_then(|r| r.of(req.release.id));
+    if uses_age {
+        age::check_request(
+            req.period,
+            req.region.as_ref(),
+            req.boundaries,
+            &req.release,
+            held,
+        )?;
+    }
+    let months = req.period.map(PeriodSpec::months).or(held);
     let query = plan(req, months, use_rollups)?;
-    let sums = sql::group_sums(db, &query).await?;
 
     // The keys of every row, zeros included: the presence of a row tells nothing.
     let regions: Vec<Option<region::Model>> = match query.group_region_level {
@@ -291,6 +326,9 @@ pub async fn run_with(
                 sql::region_nodes(db, req.boundaries.as_db(), level, m, query.region_filter)
                     .await?;
             nodes.sort_by(|a, b| a.code.cmp(&b.code));
+            if let (true, Some(period)) = (uses_age, req.period) {
+                age::check_units(&nodes, period, req.boundaries)?;
+            }
             nodes.into_iter().map(Some).collect()
         }
         None => vec![None],
@@ -323,15 +361,55 @@ pub async fn run_with(
         )));
     }
 
-    let by_key: HashMap<NodeKey, &NodeSums> = sums
+    // The release each node is read from: the one asked for, except for age nodes, which keep
+    // the values of the release that first held their period complete.
+    let release_of = |period: Option<PeriodSpec>, age: bool| -> i32 {
+        match (age, period.or(req.period), &releases) {
+            (true, Some(p), Some(r)) => r.first_complete(p.months()).unwrap_or(req.release.id),
+            _ => req.release.id,
+        }
+    };
+    // Every row of a request that uses age selects an age group, by its filter or its grouping.
+    let row_age = uses_age;
+    let total_age = req.filters_on_age();
+    let mut wanted: BTreeSet<i32> = periods.iter().map(|p| release_of(*p, row_age)).collect();
+    wanted.insert(release_of(None, total_age));
+    let mut sums: HashMap<i32, Vec<NodeSums>> = HashMap::new();
+    for release_id in wanted {
+        let q = GroupQuery {
+            release_id,
+            ..query.clone()
+        };
+        sums.insert(release_id, sql::group_sums(db, &q).await?);
+    }
+    let by_key: HashMap<(i32, NodeKey), &NodeSums> = sums
         .iter()
-        .map(|s| ((s.region_id, s.year, s.sub_period, s.categories.clone()), s))
+        .flat_map(|(r, all)| {
+            all.iter().map(move |s| {
+                (
+                    (
+                        *r,
+                        (s.region_id, s.year, s.sub_period, s.categories.clone()),
+                    ),
+                    s,
+                )
+            })
+        })
         .collect();
-    let populations = populations(db, &regions, req).await?;
+
+    let mut ids: Vec<i32> = regions.iter().flatten().map(|r| r.id).collect();
+    ids.extend(req.region.as_ref().map(|r| r.id));
+    let country_code = req
+        .region
+        .as_ref()
+        .or(regions.iter().flatten().next())
+        .map_or("VN", |r| r.country_code.as_str());
+    let populations = rate::Populations::load(db, ids, country_code).await?;
     let fixed_region = req.region.clone().map(|r| r.id);
     let mut rows = Vec::with_capacity(count);
     for region in &regions {
         for period in &periods {
+            let release_id = release_of(*period, row_age);
             for cats in &category_values {
                 let (year, sub) = match period {
                     Some(PeriodSpec::Year(y)) => (Some(*y), None),
@@ -340,18 +418,21 @@ pub async fn run_with(
                     None => (None, None),
                 };
                 let key = (
-                    region.as_ref().map(|r| r.id),
-                    year,
-                    sub,
-                    cats.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+                    release_id,
+                    (
+                        region.as_ref().map(|r| r.id),
+                        year,
+                        sub,
+                        cats.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+                    ),
                 );
                 let (n, key_sum) = by_key.get(&key).map(|s| (s.n, s.key_sum)).unwrap_or((0, 0));
-                let protected = disclosure.protect(n, key_sum);
+                let protected = disclosure.protect(n, key_sum, AgeUse::from_bool(row_age));
                 let rate_region = region.as_ref().map(|r| r.id).or(fixed_region);
                 let rate_year = period
                     .map(PeriodSpec::year)
                     .or(req.period.map(PeriodSpec::year));
-                let rate = rate_for(&protected, rate_region, rate_year, &populations);
+                let rate = populations.rate(&protected, rate_region, rate_year);
                 let mut categories = [None; 4];
                 for (c, v) in query.group_categories.iter().zip(cats) {
                     categories[slot(*c)] = Some(*v);
@@ -366,17 +447,16 @@ pub async fn run_with(
         }
     }
     // The total is a node of its own: the same cells, summed, protected independently.
-    let (n, key_sum) = sums.iter().fold((0i64, 0i64), |(n, k), s| {
-        (n + s.n, k.wrapping_add(s.key_sum))
-    });
-    let protected = disclosure.protect(n, key_sum);
+    let (n, key_sum) = sums
+        .get(&release_of(None, total_age))
+        .into_iter()
+        .flatten()
+        .fold((0i64, 0i64), |(n, k), s| {
+            (n + s.n, k.wrapping_add(s.key_sum))
+        });
+    let protected = disclosure.protect(n, key_sum, AgeUse::from_bool(total_age));
     let total_region = fixed_region.or(populations.country_id);
-    let rate = rate_for(
-        &protected,
-        total_region,
-        req.period.map(PeriodSpec::year),
-        &populations,
-    );
+    let rate = populations.rate(&protected, total_region, req.period.map(PeriodSpec::year));
     Ok(StatsResult {
         metric: req.metric,
         rows,
@@ -390,58 +470,9 @@ fn empty(req: &StatsRequest, disclosure: &Disclosure) -> StatsResult {
         metric: req.metric,
         rows: Vec::new(),
         total: StatValue {
-            protected: disclosure.protect(0, 0),
+            protected: disclosure.protect(0, 0, AgeUse::from_bool(req.filters_on_age())),
             rate: None,
         },
         release: req.release.clone(),
     }
-}
-
-struct Populations {
-    by_region: HashMap<i32, Vec<region_population::Model>>,
-    country_id: Option<i32>,
-}
-
-async fn populations(
-    db: &impl ConnectionTrait,
-    regions: &[Option<region::Model>],
-    req: &StatsRequest,
-) -> Result<Populations, AppError> {
-    let country = region::Entity::find()
-        .filter(region::Column::Code.eq("VN"))
-        .one(db)
-        .await?
-        .map(|r| r.id);
-    let mut ids: Vec<i32> = regions.iter().flatten().map(|r| r.id).collect();
-    ids.extend(req.region.as_ref().map(|r| r.id));
-    ids.extend(country);
-    let mut by_region: HashMap<i32, Vec<region_population::Model>> = HashMap::new();
-    for p in region_population::Entity::find()
-        .filter(region_population::Column::RegionId.is_in(ids))
-        .all(db)
-        .await?
-    {
-        by_region.entry(p.region_id).or_default().push(p);
-    }
-    Ok(Populations {
-        by_region,
-        country_id: country,
-    })
-}
-
-/// A rate per 100,000 from the protected value (never the true count) and the population of the
-/// year, or of the nearest known year. None when the value is suppressed or nothing is known.
-fn rate_for(
-    p: &Protected,
-    region: Option<i32>,
-    year: Option<i32>,
-    pops: &Populations,
-) -> Option<Rate> {
-    let value = p.value?;
-    let all = pops.by_region.get(&region?)?;
-    let pop = crate::graphql::region::nearest_population(all, Some(year?))?;
-    (pop.population > 0).then(|| Rate {
-        per_100k: value as f64 * 100_000.0 / pop.population as f64,
-        population_year: pop.year,
-    })
 }

@@ -106,6 +106,11 @@ impl PeriodSpec {
     }
 }
 
+/// `2024-07` for a month numbered `year * 12 + month - 1`.
+pub fn month_label(m: i32) -> String {
+    format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

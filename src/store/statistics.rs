@@ -341,31 +341,49 @@ pub async fn region_nodes(
         .await
 }
 
-/// First and last month (as `year * 12 + month - 1`) a metric has counts for in a release.
-pub async fn coverage(
+/// The first and last month (as `year * 12 + month - 1`) a published release holds, across every
+/// metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseMonths {
+    pub release_id: i32,
+    pub first: i32,
+    pub last: i32,
+}
+
+/// The months of every published release up to `up_to` that holds counts, oldest first: one
+/// statement over the month rollups (built when a release is published).
+pub async fn release_months(
     db: &impl ConnectionTrait,
-    metric: &str,
-    release_id: i32,
-    use_rollups: bool,
-) -> Result<Option<(i32, i32)>, DbErr> {
-    let ym = Expr::col((Alias::new("c"), Alias::new("year")))
-        .mul(12)
-        .add(Expr::col((Alias::new("c"), Alias::new("month"))))
-        .sub(1);
+    up_to: i32,
+) -> Result<Vec<ReleaseMonths>, DbErr> {
+    let c = |name: &str| Expr::col((Alias::new("c"), Alias::new(name)));
+    let ym = c("year").mul(12).add(c("month")).sub(1);
     let mut q = Query::select();
-    let source = if use_rollups {
-        CellSource::MonthRollup
-    } else {
-        CellSource::Cells
-    };
-    from_source(&mut q, source, release_id);
-    q.expr_as(Func::min(ym.clone()), Alias::new("first"))
+    q.from_as(Alias::new("case_rollup_month"), Alias::new("c"))
+        .join_as(
+            JoinType::InnerJoin,
+            entity::release::Entity,
+            Alias::new("r"),
+            Expr::col((Alias::new("r"), Alias::new("id")))
+                .equals((Alias::new("c"), Alias::new("release_id"))),
+        )
+        .and_where(Expr::col((Alias::new("r"), Alias::new("published_at"))).is_not_null())
+        .and_where(c("release_id").lte(up_to))
+        .expr_as(c("release_id"), Alias::new("release_id"))
+        .expr_as(Func::min(ym.clone()), Alias::new("first"))
         .expr_as(Func::max(ym), Alias::new("last"))
-        .and_where(Expr::col((Alias::new("c"), Alias::new("metric"))).eq(metric));
-    let Some(row) = db.query_one(&q).await? else {
-        return Ok(None);
-    };
-    let first: Option<i32> = row.try_get("", "first")?;
-    let last: Option<i32> = row.try_get("", "last")?;
-    Ok(first.zip(last))
+        .add_group_by([c("release_id")])
+        .order_by(
+            (Alias::new("c"), Alias::new("release_id")),
+            sea_orm::Order::Asc,
+        );
+    let mut out = Vec::new();
+    for row in db.query_all(&q).await? {
+        out.push(ReleaseMonths {
+            release_id: row.try_get("", "release_id")?,
+            first: row.try_get("", "first")?,
+            last: row.try_get("", "last")?,
+        });
+    }
+    Ok(out)
 }

@@ -8,6 +8,7 @@
 mod child;
 mod helpers;
 
+mod attacker;
 mod caching;
 mod campaigns;
 mod contract;

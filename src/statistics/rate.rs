@@ -1,0 +1,83 @@
+//! Rates per 100,000 inhabitants, from protected values only (disclosure.md §4 rule 5), and the
+//! population they use: that of the year asked for, else of the nearest known year.
+use std::collections::HashMap;
+
+use entity::{region, region_population};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::disclosure::Protected;
+use crate::error::AppError;
+
+/// A population used for a rate, and its year (the nearest known when the wanted one is missing).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_100k: f64,
+    pub population_year: i32,
+}
+
+/// The population of the requested year, else the nearest known year (the earlier one on a tie);
+/// the latest one when no year is asked for.
+pub fn nearest_population(
+    all: &[region_population::Model],
+    year: Option<i32>,
+) -> Option<&region_population::Model> {
+    match year {
+        None => all.iter().max_by_key(|p| p.year),
+        Some(y) => all.iter().min_by_key(|p| ((p.year - y).abs(), p.year)),
+    }
+}
+
+/// The rate of a protected value: None when it is suppressed, when no year is known, or when no
+/// population is.
+pub fn rate(
+    p: &Protected,
+    populations: &[region_population::Model],
+    year: Option<i32>,
+) -> Option<Rate> {
+    let value = p.value?;
+    let pop = nearest_population(populations, Some(year?))?;
+    (pop.population > 0).then(|| Rate {
+        per_100k: value as f64 * 100_000.0 / pop.population as f64,
+        population_year: pop.year,
+    })
+}
+
+/// The populations of the regions a result shows, and of the country its total falls back on.
+pub(super) struct Populations {
+    pub by_region: HashMap<i32, Vec<region_population::Model>>,
+    pub country_id: Option<i32>,
+}
+
+impl Populations {
+    /// One statement for the populations of `ids`, the request's own region and the country
+    /// (the root of the region tree of the request's country).
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        mut ids: Vec<i32>,
+        country_code: &str,
+    ) -> Result<Populations, AppError> {
+        let country = region::Entity::find()
+            .filter(region::Column::Code.eq(country_code))
+            .filter(region::Column::Level.eq("COUNTRY"))
+            .one(db)
+            .await?
+            .map(|r| r.id);
+        ids.extend(country);
+        let mut by_region: HashMap<i32, Vec<region_population::Model>> = HashMap::new();
+        for p in region_population::Entity::find()
+            .filter(region_population::Column::RegionId.is_in(ids))
+            .all(db)
+            .await?
+        {
+            by_region.entry(p.region_id).or_default().push(p);
+        }
+        Ok(Populations {
+            by_region,
+            country_id: country,
+        })
+    }
+
+    pub fn rate(&self, p: &Protected, region: Option<i32>, year: Option<i32>) -> Option<Rate> {
+        rate(p, self.by_region.get(&region?)?, year)
+    }
+}
