@@ -11,6 +11,7 @@ mod helpers;
 mod caching;
 mod campaigns;
 mod contract;
+mod dashboard;
 mod export;
 mod faults;
 mod headers;

@@ -145,7 +145,7 @@ export async function renderMethod(ctx) {
       h("h2", {}, t("sources")),
       dataTable({
         caption: t("sources"),
-        columns: [{ label: t("source") }, { label: "" }, { label: t("licence") }],
+        columns: [{ label: t("source") }, { label: t("publisher") }, { label: t("licence") }],
         rows: d.sources.edges.map(({ node: x }) => ({ cells: [x.url ? h("a", { href: x.url, rel: "noopener noreferrer" }, x.title) : x.title, `${x.publisher} · ${x.kind}`, x.licence || "–"], sort: [x.title, x.publisher, x.licence] })),
       }),
       h("h2", {}, t("documents")),
