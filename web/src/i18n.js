@@ -49,6 +49,8 @@ const STRINGS = {
       "Địa giới như khi ghi nhận: 63 tỉnh, thành phố đến 30/6/2025. Chọn “34 tỉnh” để xem cùng số liệu trên 34 đơn vị sau sắp xếp (Nghị quyết 202/2025/QH15): mỗi tỉnh cũ nhập trọn vào một tỉnh mới.",
     mappingNote34:
       "Số liệu của 63 tỉnh cũ được quy về 34 đơn vị từ 1/7/2025 (Nghị quyết 202/2025/QH15): mỗi tỉnh cũ nhập trọn vào một tỉnh mới, nên chuỗi số so sánh được qua thời điểm sắp xếp.",
+    mixedNote:
+      "Năm này có cả hai bộ đơn vị khi ghi nhận: 63 tỉnh (tháng 1–6) trên bản đồ và 34 tỉnh (tháng 7–12) trong bảng. Chọn “34 tỉnh” để xem cả năm trên 34 đơn vị.",
     archipelagoNote: "Quần đảo Hoàng Sa (thuộc Đà Nẵng) và quần đảo Trường Sa (thuộc Khánh Hòa) là lãnh thổ Việt Nam.",
     perturbation:
       "Mọi số đều đã được điều chỉnh ngẫu nhiên nhỏ (±2) để bảo vệ danh tính; giá trị từ 1 đến 4 hiển thị “<5”. Các phần không nhất thiết cộng bằng tổng.",
@@ -160,6 +162,8 @@ const STRINGS = {
       "Boundaries as recorded: the 63 provinces until 30 June 2025. Choose “34 provinces” to see the same numbers on the 34 units of the July 2025 merger (Resolution 202/2025/QH15): every old province went whole into one new one.",
     mappingNote34:
       "Counts of the 63 earlier provinces re-expressed on the 34 units of 1 July 2025 (Resolution 202/2025/QH15): every old province went whole into one new one, so series compare across the merger.",
+    mixedNote:
+      "As recorded, this year holds both sets of units: the 63 provinces (January–June) on the map and the 34 (July–December) in the table as well. Choose “34 provinces” for the whole year on the 34 units.",
     archipelagoNote: "The Hoàng Sa (Paracel) Islands, part of Đà Nẵng, and the Trường Sa (Spratly) Islands, part of Khánh Hòa, are Vietnamese territory.",
     perturbation:
       "Every number is adjusted by a small random amount (±2) to protect identities; values from 1 to 4 show as “<5”. Parts need not add up to totals.",

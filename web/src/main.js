@@ -82,6 +82,8 @@ async function draw() {
   else mount(app, header(ds), main, footer(ds, release));
   app.setAttribute("aria-busy", "false");
   app.dataset.ready = `${state.view}`;
+  // For the first-view benchmark (web/bench/first-view.mjs).
+  performance.mark(`ctip:${state.view}-drawn`);
   if (embed && window.parent !== window) {
     window.parent.postMessage({ ctipEmbedHeight: document.documentElement.scrollHeight }, "*");
   }

@@ -65,9 +65,10 @@ function insetStroke(row, measure, cls, id) {
   return c.fill.startsWith("#") ? c.fill : c.key === "zero" ? "#ffffff" : "#9a9a9a";
 }
 
-function legend(cls, measure, id, x, y) {
+/** The legend's entries: the classes of the scale, then "<5", "0" and no data. */
+function legendItems(cls, measure, id) {
   const fmt = (v) => (measure === "rate" ? fmtRate(v) : String(v));
-  const items = [
+  return [
     ...cls.map((c, i) => ({
       key: `c${i}`,
       fill: c.fill,
@@ -77,6 +78,11 @@ function legend(cls, measure, id, x, y) {
     { key: "zero", fill: `url(#${id}-zero)`, label: ["0"] },
     { key: "none", fill: NO_DATA, label: [t("noData")] },
   ];
+}
+
+/** The legend drawn in the map (and so in its downloads). */
+function legend(cls, measure, id, x, y) {
+  const items = legendItems(cls, measure, id);
   return s("g", { class: "legend", transform: `translate(${x},${y})` },
     s("text", { x: 0, y: 0, "font-size": 13, "font-weight": 700, fill: "#222" }, `${t("legend")}: ${measure === "rate" ? t("rate") : t("count")}`),
     items.map((it, i) =>
@@ -201,7 +207,11 @@ export async function renderMap(ctx) {
     insets,
     legend(cls, measure, id, 420, 24),
   );
-  const chart = h("div", { class: "map-wrap" }, svg, tip);
+  // Below the map on a phone, where the map's own legend is too small to read.
+  const htmlLegend = h("ul", { class: "html-legend", "aria-label": t("legend") },
+    legendItems(cls, measure, id).map((it) =>
+      h("li", {}, s("svg", { width: 18, height: 14, viewBox: "0 0 18 14", "aria-hidden": "true" }, patterns(id + "h"), s("rect", { width: 18, height: 14, fill: it.fill.replace(`#${id}-`, `#${id}h-`), stroke: "#666" })), ` ${it.label.join(": ")}`)));
+  const chart = h("div", { class: "map-wrap" }, svg, tip, htmlLegend);
 
   const boundaryName = layer === "p34" ? t("b34") : t("b63");
   const title = `${metricLabel(ctx)}, ${state.period} · ${measure === "rate" ? t("rate") : t("count")}`;
@@ -226,7 +236,11 @@ export async function renderMap(ctx) {
       })),
     },
     csv: { metric: state.metric, period: state.period, groupBy: "REGION", boundaries: state.boundaries },
-    notes: [state.boundaries === "V2025" ? t("mappingNote34") : t("mappingNote63"), t("archipelagoNote")],
+    notes: [
+      state.boundaries === "V2025" ? t("mappingNote34") : t("mappingNote63"),
+      ...(n34 && n34 < rows.length ? [t("mixedNote")] : []),
+      t("archipelagoNote"),
+    ],
   });
   // Its units are buttons: a group, not a single image.
   svg.setAttribute("role", "group");

@@ -7,24 +7,29 @@ import { refusal, select } from "../controls.js";
 
 const sourceLinks = (sources) =>
   (sources || []).map((src, i) => [i ? "; " : "", src.url ? h("a", { href: src.url, rel: "noopener noreferrer" }, src.title) : src.title]);
+/** A short link to each source (its publisher), with the full title as its accessible name. */
+const shortSources = (sources) =>
+  (sources || []).map((src, i) => [i ? "; " : "", src.url ? h("a", { href: src.url, rel: "noopener noreferrer", "aria-label": src.title, title: src.title }, src.publisher || src.title) : src.publisher || src.title]);
 
 /** A timeline of date ranges: one row per item, a bar from its start to its end. */
 function timeline(items, from, to) {
-  const W = 640, left = 8, rowH = 14, top = 22;
+  const W = 640, left = 8, rowH = 34, top = 22;
   const t0 = Date.parse(from), t1 = Date.parse(to) + 86400000;
   const x = (d) => left + ((Date.parse(d) - t0) / (t1 - t0)) * (W - left * 2);
   const height = top + items.length * rowH + 8;
   const months = [];
   for (let d = new Date(t0); d.getTime() < t1; d.setUTCMonth(d.getUTCMonth() + 1, 1)) months.push(d.toISOString().slice(0, 10));
-  return s("svg", { viewBox: `0 0 ${W} ${height}`, class: "timeline", "font-family": "system-ui, sans-serif" },
+  return s("svg", { viewBox: `0 0 ${W} ${height}`, class: "timeline", "font-family": "system-ui, sans-serif", role: "img", "aria-labelledby": "timeline-title" },
     months.map((m) => [
       s("line", { x1: x(m), x2: x(m), y1: 14, y2: height, stroke: "#ccc" }),
       s("text", { x: x(m) + 3, y: 12, "font-size": 10, fill: "#333" }, new Intl.DateTimeFormat(getLang() === "vi" ? "vi-VN" : "en-GB", { month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(m))),
     ]),
-    items.map((it, i) => s("rect", {
-      x: x(it.start), y: top + i * rowH + 2, width: Math.max(x(it.end) - x(it.start), 3), height: rowH - 4,
-      fill: it.status === "REPORTED" ? "#2c7fb8" : "#7fcdbb", stroke: "#333", "stroke-width": 0.4, "data-code": it.id,
-    })));
+    items.map((it, i) => s("g", { "data-code": it.id },
+      s("rect", {
+        x: x(it.start), y: top + i * rowH + 16, width: Math.max(x(it.end) - x(it.start), 4), height: rowH - 20,
+        fill: it.status === "CAMPAIGN" ? "#253494" : it.status === "REPORTED" ? "#2c7fb8" : "#7fcdbb", stroke: "#333", "stroke-width": 0.4,
+      }),
+      s("text", { x: Math.min(x(it.start), W - 300), y: top + i * rowH + 12, "font-size": 11, fill: "#111" }, `${it.label.length > 56 ? `${it.label.slice(0, 55)}…` : it.label} · ${fmtDate(it.start)} – ${fmtDate(it.end)}`))));
 }
 
 export async function renderCampaign(ctx) {
@@ -39,7 +44,13 @@ export async function renderCampaign(ctx) {
   const acts = c.activities.edges.map((e) => e.node);
   const start = c.startDate || "2024-07-01";
   const end = c.endDate || acts.reduce((m, a) => (a.endDate && a.endDate > m ? a.endDate : m), start);
-  const dated = acts.filter((a) => a.startDate || c.startDate).map((a) => ({ id: a.id, start: a.startDate || start, end: a.endDate || end, status: a.status }));
+  // The campaign and its peak campaigns, then the tasks whose source gives them dates of their
+  // own (most tasks run for the whole campaign and are listed in the table only).
+  const dated = [
+    { id: c.slug, label: pick(c), start, end, status: "CAMPAIGN" },
+    ...c.subCampaigns.filter((sc) => sc.startDate).map((sc) => ({ id: sc.slug, label: pick(sc), start: sc.startDate, end: sc.endDate || sc.startDate, status: "CAMPAIGN" })),
+    ...acts.filter((a) => a.startDate && (a.startDate !== start || (a.endDate && a.endDate !== end))).map((a) => ({ id: a.id, label: pick(a, "title"), start: a.startDate, end: a.endDate || a.startDate, status: a.status })),
+  ];
   const title = pick(c, "name");
   return [
     h("section", { class: "figure" },
@@ -55,7 +66,9 @@ export async function renderCampaign(ctx) {
     ),
     h("section", { class: "figure" },
       h("h2", { id: "tasks-title" }, `${t("tasks")} (${c.activities.totalCount})`),
-      dated.length ? [h("h3", {}, t("timeline")), h("div", { class: "chart" }, Object.assign(timeline(dated, start, end), {})), h("p", { class: "desc" }, `${t("DIRECTED")}: ${acts.filter((a) => a.status === "DIRECTED").length} · ${t("REPORTED")}: ${acts.filter((a) => a.status === "REPORTED").length}`)] : null,
+      h("h3", { id: "timeline-title" }, t("timeline")),
+      h("div", { class: "chart" }, Object.assign(timeline(dated, start, end), {})),
+      h("p", { class: "desc" }, `${t("DIRECTED")}: ${acts.filter((a) => a.status === "DIRECTED").length} · ${t("REPORTED")}: ${acts.filter((a) => a.status === "REPORTED").length}`),
       dataTable({
         caption: t("tasks"),
         columns: [{ label: t("agency") }, { label: t("task") }, { label: t("status") }, { label: t("dates") }, { label: t("source") }],
@@ -66,7 +79,7 @@ export async function renderCampaign(ctx) {
             pick(a, "title"),
             a.status ? t(a.status) : "–",
             a.startDate ? `${fmtDate(a.startDate)} – ${a.endDate ? fmtDate(a.endDate) : "…"}` : "–",
-            h("span", {}, sourceLinks(a.sources)),
+            h("span", {}, shortSources(a.sources)),
           ],
           sort: [a.leadAgency ? pick(a.leadAgency) : "", pick(a, "title"), a.status, a.startDate, ""],
         })),
