@@ -20,6 +20,11 @@ let boot;
 let drawing = 0;
 
 function navigate(change, { replace = false } = {}) {
+  // An embedded chart stays what it was embedded as: another view opens the dashboard.
+  if (embed && change.view && change.view !== state.view) {
+    window.open(hrefOf({ ...state, ...change }), "_blank", "noopener");
+    return;
+  }
   state = { ...state, ...change };
   const url = embed ? `${location.pathname}?${queryOf(state, { embed: true })}` : `/?${queryOf(state, { withRelease: !!state.release })}`;
   if (replace) history.replaceState(null, "", url);
@@ -50,9 +55,18 @@ function footer(ds, release) {
   );
 }
 
+/** Starts the map's request beside the others (the first view's critical path): the view's own
+ * call to the same document with the same variables gets the same answer. */
+function prefetch(release) {
+  if (state.view !== "map" || !release) return;
+  const { metric, period, boundaries } = state;
+  gql("MapStatistics", { metric, period, boundaries, release }).catch(() => {});
+}
+
 async function draw() {
   const mine = ++drawing;
   setLang(state.lang);
+  prefetch(state.release);
   const app = document.getElementById("app");
   app.setAttribute("aria-busy", "true");
   let data;
@@ -64,6 +78,7 @@ async function draw() {
   }
   const ds = data.dataset;
   const release = state.release || ds.currentRelease?.code;
+  prefetch(release);
   let years = [];
   try {
     const trend = await gql("Trend", { metric: state.metric, region: "VN", granularity: "YEAR", release });
@@ -96,6 +111,10 @@ document.addEventListener("click", (e) => {
   const url = new URL(a.href);
   if (url.origin !== location.origin) return;
   e.preventDefault();
+  if (embed) {
+    window.open(url.href, "_blank", "noopener");
+    return;
+  }
   state = readState(url, navigator.language);
   history.pushState(null, "", url.pathname + url.search);
   draw().then(() => document.getElementById("main")?.focus({ preventScroll: false }));

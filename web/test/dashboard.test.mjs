@@ -212,6 +212,16 @@ describe("the dashboard", () => {
     const series = await api(base, `{ caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { region: "VN-P63-02" }, groupBy: [PERIOD], release: "demo-1") { rows { period { label } value { display } } } }`);
     assert.deepEqual(await displays(page, "table.data tr[data-code]"), Object.fromEntries(series.caseStatistics.rows.map((r) => [r.period.label, r.value.display])));
     assert.match(await page.textContent("dl.facts"), /Tuyen Quang/); // Hà Giang went into Tuyên Quang
+
+    await goto(page, "/?view=figures&period=2024&lang=en&release=demo-1");
+    const figures = await api(base, `{ publishedFigures(year: 2024, first: 100) { totalCount edges { node { id source { url } } } } }`);
+    const ids = await page.$$eval("table.data tr[data-code]", (trs) => trs.map((tr) => tr.dataset.code));
+    assert.deepEqual(ids.sort(), figures.publishedFigures.edges.map((e) => e.node.id).sort());
+    assert.equal(ids.length, figures.publishedFigures.totalCount);
+
+    await goto(page, "/?view=campaign&lang=en&release=demo-1");
+    const campaign = await api(base, `{ campaign(slug: "action-month-2024") { activities(first: 100) { totalCount } } }`);
+    assert.equal((await page.$$("table.data tr[data-code]")).length, campaign.campaign.activities.totalCount);
     await page.context().close();
   });
 
