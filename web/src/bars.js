@@ -42,6 +42,6 @@ export function bars(items, { horizontal = false, width = 640 } = {}) {
       return s("g", { "data-code": it.key, "data-display": v.display, class: "bar" },
         s("rect", { x, y: top + plotH - hgt, width: barW, height: hgt, fill: v.status === "SUPPRESSED" ? `url(#${id}-low)` : colour, stroke: v.status === "SUPPRESSED" ? "#5a5a5a" : "none" }),
         showValues || v.status !== "PUBLISHED" ? s("text", { x: x + barW / 2, y: top + plotH - hgt - 4, "text-anchor": "middle", "font-size": showValues ? 11 : 8, fill: "#111" }, v.display) : null,
-        i % labelEvery === 0 ? s("text", { x: x + barW / 2, y: top + plotH + 16, "text-anchor": "middle", "font-size": 11, fill: "#333" }, it.label) : null);
+        i % labelEvery === 0 ? s("text", { x: Math.max(x + barW / 2, 2), y: top + plotH + 16, "text-anchor": x + barW / 2 < 16 ? "start" : "middle", "font-size": 11, fill: "#333" }, it.label) : null);
     }));
 }

@@ -27,7 +27,7 @@ export function composeSvg(chart, { title, lines }) {
   const box = chart.viewBox?.baseVal;
   const width = Math.max(box?.width || chart.clientWidth || 640, 480);
   const chartHeight = box?.height || chart.clientHeight || 400;
-  const chars = Math.floor(width / 6.2);
+  const chars = Math.floor(width / 7);
   const titleLines = wrap(title, Math.floor(width / 9.5));
   const footLines = lines.flatMap((l) => wrap(l, chars));
   const top = 16 + titleLines.length * 22;

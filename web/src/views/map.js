@@ -86,7 +86,7 @@ function legend(cls, measure, id, x, y) {
   return s("g", { class: "legend", transform: `translate(${x},${y})` },
     s("text", { x: 0, y: 0, "font-size": 13, "font-weight": 700, fill: "#222" }, `${t("legend")}: ${measure === "rate" ? t("rate") : t("count")}`),
     items.map((it, i) =>
-      s("g", { transform: `translate(0,${14 + i * 24})`, "data-legend": it.key },
+      s("g", { transform: `translate(0,${14 + i * 27})`, "data-legend": it.key },
         s("rect", { width: 18, height: 14, fill: it.fill, stroke: "#666", "stroke-width": 0.6 }),
         it.label.map((l, j) => s("text", { x: 24, y: 11 + j * 11, "font-size": j ? 9.5 : 11, fill: "#222" }, l)))),
   );
@@ -186,7 +186,7 @@ export async function renderMap(ctx) {
     });
   };
   const insets = topo.archipelagos.map((a, i) => {
-    const [x0, y0, x1, y1] = i === 0 ? [420, 300, 592, 450] : [420, 600, 592, 760];
+    const [x0, y0, x1, y1] = i === 0 ? [420, 318, 592, 468] : [420, 610, 592, 770];
     const proj = geoMercator().fitExtent([[x0 + 10, y0 + 10], [x1 - 10, y1 - 36]], a.geometry);
     const code = a[layer];
     const label = pick(a, "name");
