@@ -169,12 +169,7 @@ async fn the_embed_page_may_be_framed_by_other_sites_and_the_dashboard_may_not()
     assert!(resp.headers().get("x-frame-options").is_none());
     let csp = resp.headers()["content-security-policy"].to_str().unwrap();
     assert!(csp.starts_with("default-src 'self';") && csp.ends_with("frame-ancestors *"));
-    assert!(
-        resp.text()
-            .await
-            .unwrap()
-            .contains("data-mode=\"embed\"")
-    );
+    assert!(resp.text().await.unwrap().contains("data-mode=\"embed\""));
 }
 
 #[tokio::test]
@@ -213,5 +208,11 @@ async fn the_dashboards_documents_run_by_hash_with_automatic_persisted_queries_o
     let (name, vars) = variables(&doc);
     let (status, v) = get_by_hash(&app, &hash, &name, &vars).await;
     assert_eq!(status, 200, "{v}");
-    assert_eq!(v["data"]["caseStatistics"]["rows"].as_array().unwrap().len(), 34);
+    assert_eq!(
+        v["data"]["caseStatistics"]["rows"]
+            .as_array()
+            .unwrap()
+            .len(),
+        34
+    );
 }
