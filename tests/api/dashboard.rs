@@ -34,6 +34,7 @@ fn variables(doc: &str) -> (String, Value) {
             json!({ "metric": "VICTIMS_IDENTIFIED", "region": "VN-P63-02", "boundaries": "AS_RECORDED" })
         }
         "Trend" => json!({ "metric": "CASES_DETECTED", "region": "VN", "granularity": "QUARTER" }),
+        "TrendByRegion" => json!({ "metric": "VICTIMS_IDENTIFIED", "granularity": "YEAR" }),
         "Breakdown" => {
             json!({ "metric": "VICTIMS_IDENTIFIED", "region": "VN", "period": "2024", "groupBy": ["SEX"] })
         }
@@ -184,7 +185,7 @@ async fn the_dashboards_documents_run_by_hash_in_trusted_documents_mode() {
     .unwrap();
     let app = TestApp::spawn_with(|c| c.trusted_documents = Some(file)).await;
     let docs = documents();
-    assert!(docs.len() >= 9, "{} documents", docs.len());
+    assert!(docs.len() >= 10, "{} documents", docs.len());
     for (hash, doc) in &docs {
         assert_eq!(&ctip_api::http::sha256_hex(doc), hash);
         let (name, vars) = variables(doc);

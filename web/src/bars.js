@@ -4,9 +4,9 @@
 import { s, nextId } from "./dom.js";
 
 /** `items`: [{key, label, value: {display, status, value}}]; `horizontal` for category charts. */
-export function bars(items, { horizontal = false, width = 640 } = {}) {
+export function bars(items, { horizontal = false, width = 640, max: sharedMax } = {}) {
   const id = nextId("bars");
-  const max = Math.max(5, ...items.map((i) => i.value.value ?? 0));
+  const max = sharedMax ?? Math.max(5, ...items.map((i) => i.value.value ?? 0));
   const defs = s("defs", {},
     s("pattern", { id: `${id}-low`, width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
       s("rect", { width: 6, height: 6, fill: "#eeeeee" }),

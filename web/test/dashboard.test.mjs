@@ -200,6 +200,12 @@ describe("the dashboard", () => {
     assert.deepEqual(await displays(page, "g.bar[data-code]"), wantTrend);
     assert.deepEqual(await displays(page, "table.data tr[data-code]"), wantTrend);
 
+    await goto(page, "/?view=trends&metric=VICTIMS_IDENTIFIED&region=REGIONS&granularity=YEAR&lang=en&release=demo-1");
+    const regions = await api(base, `{ caseStatistics(metric: VICTIMS_IDENTIFIED, groupBy: [REGION, PERIOD], regionLevel: SOCIO_ECONOMIC_REGION, release: "demo-1") { rows { region { code } period { label } value { display } } } }`);
+    const wantRegions = Object.fromEntries(regions.caseStatistics.rows.map((r) => [`${r.region.code}|${r.period.label}`, r.value.display]));
+    assert.deepEqual(await displays(page, "g.bar[data-code]"), wantRegions);
+    assert.deepEqual(await displays(page, "table.data tr[data-code]"), wantRegions);
+
     await goto(page, "/?view=breakdowns&metric=VICTIMS_IDENTIFIED&period=2024&region=VN&dim=SEX&lang=en&release=demo-1");
     const sex = await api(base, `{ caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { region: "VN", period: "2024" }, groupBy: [SEX], release: "demo-1") { rows { sex value { display } } } }`);
     assert.deepEqual(await displays(page, "g.bar[data-code]"), Object.fromEntries(sex.caseStatistics.rows.map((r) => [r.sex, r.value.display])));
@@ -243,6 +249,7 @@ describe("the dashboard", () => {
       "/?view=map&metric=VICTIMS_IDENTIFIED&period=2024&boundaries=V2025&measure=rate",
       "/?view=region&metric=VICTIMS_IDENTIFIED&region=VN-P34-08&boundaries=V2025",
       "/?view=trends&metric=VICTIMS_IDENTIFIED&region=VN&granularity=MONTH",
+      "/?view=trends&metric=CASES_DETECTED&region=REGIONS&granularity=QUARTER",
       "/?view=breakdowns&metric=VICTIMS_IDENTIFIED&period=2024&region=VN&dim=EXPLOITATION_FORM",
       "/?view=campaign",
       "/?view=figures&period=2024",

@@ -1,6 +1,6 @@
 // The province page (its series over the years, its predecessors or successor) and the trends
 // (the series of the country or of a socio-economic region by month, quarter or year).
-import { h } from "../dom.js";
+import { h, s } from "../dom.js";
 import { fmtDate, fmtNumber, fmtRate, pick, t } from "../i18n.js";
 import { gql } from "../api.js";
 import { figure } from "../figure.js";
@@ -67,12 +67,13 @@ export async function renderTrends(ctx) {
   } catch {
     regions = [];
   }
-  const region = state.region === "VN" || regions.some((r) => r.code === state.region) ? state.region : "VN";
+  const region = state.region === "VN" || state.region === "REGIONS" || regions.some((r) => r.code === state.region) ? state.region : "VN";
   const controls = h("div", { class: "controls" },
     metricSelect(ctx),
-    select(t("area"), region, [{ value: "VN", label: t("country") }, ...regions.map((r) => ({ value: r.code, label: pick(r) }))], (v) => ctx.navigate({ region: v }), "region"),
+    select(t("area"), region, [{ value: "VN", label: t("country") }, { value: "REGIONS", label: t("allRegions") }, ...regions.map((r) => ({ value: r.code, label: pick(r) }))], (v) => ctx.navigate({ region: v }), "region"),
     radios(t("granularity"), state.granularity, ["MONTH", "QUARTER", "YEAR"].map((g) => ({ value: g, label: t(g) })), (granularity) => ctx.navigate({ granularity }), "granularity"),
   );
+  if (region === "REGIONS") return [ctx.embed ? null : controls, await byRegion(ctx)];
   let data;
   try {
     data = await gql("Trend", { metric: state.metric, region, granularity: state.granularity, release: ctx.release });
@@ -98,4 +99,53 @@ export async function renderTrends(ctx) {
     csv: { metric: state.metric, region, groupBy: "PERIOD", periodGranularity: state.granularity },
   });
   return [ctx.embed ? null : controls, fig];
+}
+
+/** The six socio-economic regions side by side: one small chart each, on one scale. */
+async function byRegion(ctx) {
+  const { state } = ctx;
+  let data;
+  try {
+    data = await gql("TrendByRegion", { metric: state.metric, granularity: state.granularity, release: ctx.release });
+  } catch (e) {
+    return refusal(e);
+  }
+  const rows = data.caseStatistics.rows;
+  const groups = new Map();
+  for (const r of rows) {
+    if (!groups.has(r.region.code)) groups.set(r.region.code, { region: r.region, rows: [] });
+    groups.get(r.region.code).rows.push(r);
+  }
+  const max = Math.max(5, ...rows.map((r) => r.value.value ?? 0));
+  const W = 640, cols = 2, panelW = W / cols, panelH = 200;
+  // The six regions first; then the 2025 provinces that span two regions, which the API serves
+  // as nodes of their own (their months before July 2025 lie in the regions).
+  const ordered = [...groups.values()].sort((a, b) => a.region.code.includes("-P") - b.region.code.includes("-P"));
+  const panels = ordered.map((g, i) => {
+    const chart = bars(g.rows.map((x) => ({ key: `${g.region.code}|${x.period.label}`, label: state.granularity === "MONTH" ? x.period.label.slice(2) : x.period.label, value: x.value })), { width: 640, max });
+    chart.setAttribute("x", (i % cols) * panelW);
+    chart.setAttribute("y", Math.floor(i / cols) * panelH + 18);
+    chart.setAttribute("width", panelW - 8);
+    chart.setAttribute("height", panelH - 22);
+    return s("g", {}, s("text", { x: (i % cols) * panelW + 4, y: Math.floor(i / cols) * panelH + 14, "font-size": 13, "font-weight": 700, fill: "#111" }, pick(g.region)), chart);
+  });
+  const height = Math.ceil(groups.size / cols) * panelH;
+  const svg = s("svg", { viewBox: `0 0 ${W} ${height}`, class: "bars", "font-family": "system-ui, sans-serif" }, panels);
+  const title = `${metricLabel(ctx)} · ${t("allRegions")} · ${t(state.granularity)}`;
+  return figure(ctx, {
+    title,
+    description: t("barDesc")(metricLabel(ctx), `${t("area")}, ${t(state.granularity)}`, rows.length),
+    chart: svg,
+    table: {
+      caption: title,
+      columns: [{ label: t("area") }, { label: t("period") }, { label: t("value"), numeric: true }],
+      rows: rows.map((x) => ({
+        attrs: { "data-code": `${x.region.code}|${x.period.label}`, "data-display": x.value.display },
+        cells: [pick(x.region), x.period.label, x.value.display],
+        sort: [pick(x.region), x.period.label, x.value.value],
+      })),
+    },
+    csv: { metric: state.metric, groupBy: "REGION,PERIOD", regionLevel: "SOCIO_ECONOMIC_REGION", periodGranularity: state.granularity },
+    notes: ordered.some((g) => g.region.code.includes("-P")) ? [t("spanningNote")] : [],
+  });
 }
