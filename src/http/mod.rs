@@ -1,6 +1,6 @@
-//! The axum router: GraphQL over HTTP, GraphiQL (served with its own assets, so it works offline),
-//! the SDL, liveness, readiness and Prometheus metrics, under tracing, request-id, CORS and
-//! compression layers.
+//! The axum router: the public dashboard (`/`, `/embed/{view}`, `/assets/{file}`), GraphQL over
+//! HTTP, GraphiQL (served with its own assets, so it works offline), the SDL, liveness, readiness
+//! and Prometheus metrics, under tracing, request-id, CORS and compression layers.
 mod assets;
 mod body;
 mod caching;

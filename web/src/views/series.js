@@ -26,7 +26,7 @@ export async function renderRegion(ctx) {
   const r = data.region;
   if (!r) return [controls, refusal({ code: "NOT_FOUND", message: state.region })];
   const facts = h("dl", { class: "facts" },
-    h("dt", {}, t("validity")), h("dd", {}, `${fmtDate(r.validFrom)} – ${r.validTo ? fmtDate(r.validTo) : "…"}`),
+    h("dt", {}, t("validity")), h("dd", {}, `${r.validFrom ? fmtDate(r.validFrom) : "…"} – ${r.validTo ? fmtDate(r.validTo) : "…"}`),
     r.population ? [h("dt", {}, t("population")), h("dd", {}, `${fmtNumber(r.population.value)} (${r.population.year}; ${r.population.measure})`)] : null,
     r.parent ? [h("dt", {}, t("area")), h("dd", {}, pick(r.parent))] : null,
     r.predecessors.length ? [h("dt", {}, t("predecessors")), h("dd", {}, r.predecessors.map((p, i) => [i ? ", " : "", regionLink(ctx, p)]))] : null,
