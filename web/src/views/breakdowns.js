@@ -2,7 +2,7 @@
 // and the API's age rule allows is offered (both read from dataset.methodology); if the API still
 // refuses (e.g. a period not complete for the age group), its message is shown as it is.
 import { h } from "../dom.js";
-import { pick, t } from "../i18n.js";
+import { getLang, pick, t } from "../i18n.js";
 import { gql } from "../api.js";
 import { figure } from "../figure.js";
 import { bars } from "../bars.js";
@@ -16,21 +16,31 @@ export const ageAllowed = (meta, regionLevel) =>
 
 export async function renderBreakdowns(ctx) {
   const { state, meta } = ctx;
-  let regions = [];
+  // The country, the six regions, and the provinces valid at the end of the year.
+  let regions = [], provinces = [];
   try {
-    regions = (await gql("Regions", { level: "SOCIO_ECONOMIC_REGION", validOn: "2024-12-31" })).regions.edges.map((e) => e.node);
+    const validOn = `${/^\d{4}$/.test(state.period) ? state.period : "2024"}-12-31`;
+    [regions, provinces] = (await Promise.all([
+      gql("Regions", { level: "SOCIO_ECONOMIC_REGION", validOn: "2024-12-31" }),
+      gql("Regions", { level: "PROVINCE", validOn }),
+    ])).map((d) => d.regions.edges.map((e) => e.node));
   } catch {
     regions = [];
   }
-  const region = state.region === "VN" || regions.some((r) => r.code === state.region) ? state.region : "VN";
-  const level = region === "VN" ? "COUNTRY" : "SOCIO_ECONOMIC_REGION";
+  const known = (code) => code === "VN" || regions.some((r) => r.code === code) || provinces.some((r) => r.code === code);
+  const region = known(state.region) ? state.region : "VN";
+  const level = region === "VN" ? "COUNTRY" : provinces.some((r) => r.code === region) ? "PROVINCE" : "SOCIO_ECONOMIC_REGION";
   const supported = (meta.metrics.find((m) => m.metric === state.metric)?.dimensions || []).filter((d) => FIELD[d]);
   const offered = supported.filter((d) => d !== "AGE_GROUP" || ageAllowed(meta, level));
   const dim = offered.includes(state.dim) ? state.dim : offered[0];
   const controls = h("div", { class: "controls" },
     metricSelect(ctx),
     select(t("year"), state.period, ctx.years.map((y) => ({ value: y, label: y })), (period) => ctx.navigate({ period }), "period"),
-    select(t("area"), region, [{ value: "VN", label: t("country") }, ...regions.map((r) => ({ value: r.code, label: pick(r) }))], (v) => ctx.navigate({ region: v }), "region"),
+    select(t("area"), region, [
+      { value: "VN", label: t("country") },
+      ...regions.map((r) => ({ value: r.code, label: pick(r) })),
+      ...[...provinces].sort((a, b) => pick(a).localeCompare(pick(b), getLang())).map((r) => ({ value: r.code, label: `${t("province")}: ${pick(r)}` })),
+    ], (v) => ctx.navigate({ region: v }), "region"),
     offered.length ? select(t("dimension"), dim, offered.map((d) => ({ value: d, label: t(d) })), (v) => ctx.navigate({ dim: v }), "dim") : null,
   );
   if (!dim) return [controls, h("p", {}, `${metricLabel(ctx)}: ${t("noData")}`)];
@@ -43,7 +53,7 @@ export async function renderBreakdowns(ctx) {
   const labels = meta.dimensionValues[FIELD[dim]];
   const label = (v) => pick(labels.find((l) => l.value === v), "label") || v;
   const rows = data.caseStatistics.rows.map((r) => ({ key: r[FIELD[dim]], label: label(r[FIELD[dim]]), value: r.value }));
-  const areaName = region === "VN" ? t("country") : pick(regions.find((r) => r.code === region));
+  const areaName = region === "VN" ? t("country") : pick([...regions, ...provinces].find((r) => r.code === region));
   const title = `${metricLabel(ctx)} · ${t(dim)} · ${areaName}, ${state.period}`;
   const fig = figure(ctx, {
     title,
