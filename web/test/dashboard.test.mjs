@@ -213,6 +213,14 @@ describe("the dashboard", () => {
     await goto(page, "/?view=breakdowns&metric=CASES_DETECTED&period=2024&region=VN&dim=SEX&lang=en&release=demo-1");
     const offered = await page.$$eval("select[name=dim] option", (os) => os.map((o) => o.value));
     assert.deepEqual(offered, ["EXPLOITATION_FORM", "DESTINATION"]);
+    // The age group is offered exactly where the API's age rule allows it for a year.
+    const rule = (await api(base, `{ dataset { methodology { ageRule { regionLevel granularity allowance } } } }`)).dataset.methodology.ageRule;
+    for (const [region, level] of [["VN", "COUNTRY"], ["VN-NMM", "SOCIO_ECONOMIC_REGION"], ["VN-P63-02", "PROVINCE"]]) {
+      await goto(page, `/?view=breakdowns&metric=VICTIMS_IDENTIFIED&period=2024&region=${region}&dim=SEX&lang=en&release=demo-1`);
+      const dims = await page.$$eval("select[name=dim] option", (os) => os.map((o) => o.value));
+      const allowed = rule.some((r) => r.regionLevel === level && r.granularity === "YEAR" && r.allowance !== "NEVER");
+      assert.equal(dims.includes("AGE_GROUP"), allowed, `${region}: ${dims}`);
+    }
 
     await goto(page, "/?view=region&metric=VICTIMS_IDENTIFIED&region=VN-P63-02&boundaries=AS_RECORDED&lang=en&release=demo-1");
     const series = await api(base, `{ caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { region: "VN-P63-02" }, groupBy: [PERIOD], release: "demo-1") { rows { period { label } value { display } } } }`);
