@@ -110,6 +110,26 @@ describe("the dashboard", () => {
     await page.context().close();
   });
 
+  test("from the keyboard: a province takes the focus, shows its numbers, and Enter opens its page", async () => {
+    const page = await openPage("/?view=map&metric=VICTIMS_IDENTIFIED&period=2024&lang=en&release=demo-1");
+    await page.focus('g.units path[data-code="VN-P63-02"]');
+    assert.equal(await page.isVisible(".tooltip"), true);
+    assert.match(await page.textContent(".tooltip"), /Ha Giang/);
+    // The focus is visible: the focused unit's outline differs from its neighbours'.
+    const stroke = await page.$eval('g.units path[data-code="VN-P63-02"]', (e) => getComputedStyle(e).stroke);
+    const other = await page.$eval('g.units path[data-code="VN-P63-04"]', (e) => getComputedStyle(e).stroke);
+    assert.notEqual(stroke, other);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/view=region&metric=VICTIMS_IDENTIFIED&region=VN-P63-02/);
+    await ready(page);
+    assert.match(await page.textContent("h2.region-name"), /Ha Giang/);
+    // A table header sorts from the keyboard too.
+    await page.focus("table.data thead th:nth-child(2) button");
+    await page.keyboard.press("Enter");
+    assert.match(await page.getAttribute("table.data thead th:nth-child(2)", "aria-sort"), /ascending|descending/);
+    await page.context().close();
+  });
+
   test("a permalink opened in a new page shows the same view with the same numbers, pinned to its release", async () => {
     const page = await openPage("/?view=map&metric=CASES_DETECTED&period=2023&boundaries=V2025&measure=rate&lang=vi");
     const first = await displays(page, "g.units path[data-code]");
