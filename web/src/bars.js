@@ -3,7 +3,8 @@
 // number); a "0" has no column and is labelled "0".
 import { s, nextId } from "./dom.js";
 
-/** `items`: [{key, label, value: {display, status, value}}]; `horizontal` for category charts. */
+/** `items`: [{key, label, value: {display, status, value}}]; `horizontal` for category charts.
+ * `width`: of the viewBox; pass the width the chart gets on screen so its text keeps its size. */
 export function bars(items, { horizontal = false, width = 640, max: sharedMax } = {}) {
   const id = nextId("bars");
   const max = sharedMax ?? Math.max(5, ...items.map((i) => i.value.value ?? 0));
@@ -13,7 +14,8 @@ export function bars(items, { horizontal = false, width = 640, max: sharedMax } 
       s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#5a5a5a", "stroke-width": 2 })));
   const colour = "#2c7fb8";
   if (horizontal) {
-    const labelW = 190, rowH = 30, top = 8;
+    const labelW = Math.min(190, Math.round(width * 0.42)), rowH = 30, top = 8;
+    const chars = Math.floor(labelW / 7.4);
     const plotW = width - labelW - 56;
     const height = top + items.length * rowH + 8;
     return s("svg", { viewBox: `0 0 ${width} ${height}`, class: "bars", "font-family": "system-ui, sans-serif" }, defs,
@@ -22,7 +24,7 @@ export function bars(items, { horizontal = false, width = 640, max: sharedMax } 
         const v = it.value;
         const w = v.status === "PUBLISHED" ? (v.value / max) * plotW : v.status === "SUPPRESSED" ? Math.max((4 / max) * plotW, 6) : 0;
         return s("g", { "data-code": it.key, "data-display": v.display, class: "bar" },
-          s("text", { x: labelW - 8, y: y + 19, "text-anchor": "end", "font-size": 12, fill: "#222" }, it.label.length > 28 ? `${it.label.slice(0, 27)}…` : it.label),
+          s("text", { x: labelW - 8, y: y + 19, "text-anchor": "end", "font-size": 12, fill: "#222" }, it.label.length > chars ? `${it.label.slice(0, chars - 1)}…` : it.label),
           s("rect", { x: labelW, y: y + 5, width: w, height: rowH - 10, fill: v.status === "SUPPRESSED" ? `url(#${id}-low)` : colour, stroke: v.status === "SUPPRESSED" ? "#5a5a5a" : "none" }),
           s("text", { x: labelW + w + 6, y: y + 19, "font-size": 12, "font-weight": 600, fill: "#111" }, v.display));
       }));
@@ -45,3 +47,6 @@ export function bars(items, { horizontal = false, width = 640, max: sharedMax } 
         i % labelEvery === 0 ? s("text", { x: Math.max(x + barW / 2, 2), y: top + plotH + 16, "text-anchor": x + barW / 2 < 16 ? "start" : "middle", "font-size": 11, fill: "#333" }, it.label) : null);
     }));
 }
+
+/** The width a chart gets on screen (between a phone's and 640 px). */
+export const screenWidth = () => Math.max(300, Math.min(640, (document.getElementById("app")?.clientWidth || 640) - 24));

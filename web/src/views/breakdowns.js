@@ -5,7 +5,7 @@ import { h } from "../dom.js";
 import { getLang, pick, t } from "../i18n.js";
 import { gql } from "../api.js";
 import { figure } from "../figure.js";
-import { bars } from "../bars.js";
+import { bars, screenWidth } from "../bars.js";
 import { metricLabel, metricSelect, refusal, select } from "../controls.js";
 
 const FIELD = { SEX: "sex", AGE_GROUP: "ageGroup", EXPLOITATION_FORM: "exploitationForm", DESTINATION: "destination" };
@@ -58,7 +58,7 @@ export async function renderBreakdowns(ctx) {
   const fig = figure(ctx, {
     title,
     description: `${t("barDesc")(metricLabel(ctx), t(dim), rows.length)} ${t("total")}: ${data.caseStatistics.total.display}.`,
-    chart: bars(rows, { horizontal: true }),
+    chart: bars(rows, { horizontal: true, width: screenWidth() }),
     table: {
       caption: title,
       columns: [{ label: t("category") }, { label: t("value"), numeric: true }],

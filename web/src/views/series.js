@@ -4,7 +4,7 @@ import { h, s } from "../dom.js";
 import { fmtDate, fmtNumber, fmtRate, pick, t } from "../i18n.js";
 import { gql } from "../api.js";
 import { figure } from "../figure.js";
-import { bars } from "../bars.js";
+import { bars, screenWidth } from "../bars.js";
 import { metricLabel, metricSelect, radios, refusal, select } from "../controls.js";
 import { hrefOf } from "../state.js";
 
@@ -37,7 +37,7 @@ export async function renderRegion(ctx) {
   const fig = figure(ctx, {
     title,
     description: t("barDesc")(metricLabel(ctx), t("YEAR"), rows.length),
-    chart: bars(rows.map((x) => ({ key: x.period.label, label: x.period.label, value: x.value }))),
+    chart: bars(rows.map((x) => ({ key: x.period.label, label: x.period.label, value: x.value })), { width: screenWidth() }),
     table: {
       caption: title,
       columns: [{ label: t("period") }, { label: t("value"), numeric: true }, { label: t("rateCol"), numeric: true }, { label: t("popYear"), numeric: true }],
@@ -86,7 +86,7 @@ export async function renderTrends(ctx) {
   const fig = figure(ctx, {
     title,
     description: `${t("barDesc")(metricLabel(ctx), t(state.granularity), rows.length)} ${t("total")}: ${data.caseStatistics.total.display}.`,
-    chart: bars(rows.map((x) => ({ key: x.period.label, label: state.granularity === "MONTH" ? x.period.label.slice(2) : x.period.label, value: x.value }))),
+    chart: bars(rows.map((x) => ({ key: x.period.label, label: state.granularity === "MONTH" ? x.period.label.slice(2) : x.period.label, value: x.value })), { width: screenWidth() }),
     table: {
       caption: title,
       columns: [{ label: t("period") }, { label: t("value"), numeric: true }],
