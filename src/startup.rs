@@ -109,7 +109,8 @@ impl Application {
             cfg.apq_cache_entries,
             trusted,
             cfg.limits.max_document_bytes,
-        );
+        )
+        .with_documents(crate::http::dashboard_documents());
         let schema = build_schema(
             api.clone(),
             cfg.limits.max_complexity,

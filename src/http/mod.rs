@@ -1,9 +1,10 @@
-//! The axum router: GraphQL over HTTP, GraphiQL (served with its own assets, so it works offline),
-//! the SDL, liveness, readiness and Prometheus metrics, under tracing, request-id, CORS and
-//! compression layers.
+//! The axum router: the public dashboard (`/`, `/embed/{view}`, `/assets/{file}`), GraphQL over
+//! HTTP, GraphiQL (served with its own assets, so it works offline), the SDL, liveness, readiness
+//! and Prometheus metrics, under tracing, request-id, CORS and compression layers.
 mod assets;
 mod body;
 mod caching;
+mod dashboard;
 mod execute;
 mod export;
 mod graphql;
@@ -12,6 +13,7 @@ mod persisted;
 mod response_cache;
 mod ws;
 
+pub use dashboard::documents as dashboard_documents;
 pub use execute::{PEER_HEADER, RATE_LIMITED, rate_limited_message};
 pub use limits::recursive_depth;
 pub use persisted::{PersistedQueries, load_trusted, sha256_hex};
@@ -59,6 +61,10 @@ pub fn router(state: AppState) -> Router {
     let http = state.http.clone();
     let [headers_a, headers_b, headers_c, headers_d] = security_headers(&http);
     Router::new()
+        // The public dashboard (web/, embedded); GraphiQL stays at /graphql.
+        .route("/", get(dashboard::index))
+        .route("/embed/{view}", get(dashboard::embed))
+        .route("/assets/{file}", get(dashboard::asset))
         .route("/graphql", get(ws::get_graphql).post(graphql::post_graphql))
         .route("/graphiql/{file}", get(assets::graphiql_asset))
         .route("/schema.graphql", get(schema_sdl))
@@ -82,6 +88,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(headers_c)
                 .layer(headers_d),
         )
+        // Outside the security headers: it takes back the one the embed page must not carry.
+        .layer(axum::middleware::map_response(allow_framing))
         .layer(cors(&http))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
@@ -168,6 +176,15 @@ fn security_headers(http: &HttpConfig) -> [SetResponseHeaderLayer<HeaderValue>; 
         set(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         set(header::CONTENT_SECURITY_POLICY, csp),
     ]
+}
+
+/// The embed page may be framed by any site (its CSP says `frame-ancestors *`): it must not keep
+/// the `X-Frame-Options: DENY` every other response gets.
+async fn allow_framing(mut resp: Response) -> Response {
+    if resp.extensions().get::<dashboard::Framable>().is_some() {
+        resp.headers_mut().remove(header::X_FRAME_OPTIONS);
+    }
+    resp
 }
 
 /// CORS from configuration: any origin by default, never credentials. It wraps every route, so

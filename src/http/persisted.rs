@@ -25,6 +25,8 @@ pub struct PersistedQueries {
     apq: Option<Cache<String, Arc<str>>>,
     /// The only documents accepted, by hash, when the trusted-documents mode is on.
     trusted: Option<Arc<HashMap<String, Arc<str>>>>,
+    /// Documents the server itself ships (the dashboard's), known by hash in every mode.
+    builtin: Arc<HashMap<String, Arc<str>>>,
     max_document_bytes: usize,
 }
 
@@ -43,8 +45,16 @@ impl PersistedQueries {
             apq: (apq_entries > 0 && trusted.is_none())
                 .then(|| Cache::builder().max_capacity(apq_entries).build()),
             trusted: trusted.map(Arc::new),
+            builtin: Arc::default(),
             max_document_bytes,
         }
+    }
+
+    /// Registers documents the server ships (by SHA-256 hex): their hashes are known with APQ on
+    /// or off, and they are trusted in trusted-documents mode.
+    pub fn with_documents(mut self, documents: HashMap<String, Arc<str>>) -> Self {
+        self.builtin = Arc::new(documents);
+        self
     }
 
     /// Gives the request its document: the one its hash names, or its own once its hash (when
@@ -56,7 +66,7 @@ impl PersistedQueries {
                 Some(h) => h,
                 None => sha256_hex(&req.query),
             };
-            return match trusted.get(&hash) {
+            return match trusted.get(&hash).or_else(|| self.builtin.get(&hash)) {
                 Some(doc) => {
                     req.query = doc.to_string();
                     Ok(())
@@ -70,6 +80,12 @@ impl PersistedQueries {
         let Some(hash) = hash else {
             return Ok(());
         };
+        if req.query.is_empty()
+            && let Some(doc) = self.builtin.get(&hash)
+        {
+            req.query = doc.to_string();
+            return Ok(());
+        }
         let Some(apq) = &self.apq else {
             return Err(Refusal {
                 code: PERSISTED_QUERY_NOT_SUPPORTED,

@@ -12,6 +12,7 @@ mod attacker;
 mod caching;
 mod campaigns;
 mod contract;
+mod dashboard;
 mod export;
 mod faults;
 mod headers;
