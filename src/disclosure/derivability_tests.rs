@@ -32,11 +32,13 @@ struct Place {
     months: RangeInclusive<u32>,
 }
 
-/// A region node the API serves: a set of place-months.
+/// A region node the API serves: a set of place-months, and the months the unit exists in
+/// (rule 8: an age node is served only for a period inside them).
 struct RegionNode {
     name: String,
     grain: RegionGrain,
     place_months: Vec<usize>,
+    life: Vec<u32>,
 }
 
 struct PeriodNode {
@@ -49,6 +51,8 @@ struct World {
     place_months: Vec<(&'static str, u32)>,
     regions: Vec<RegionNode>,
     periods: Vec<PeriodNode>,
+    /// The months the release holds: the public knows every later month is empty.
+    held: RangeInclusive<u32>,
 }
 
 /// One candidate node: an index into regions and periods, and a value or "all" (`None`)
@@ -66,10 +70,37 @@ impl World {
     /// `extra` are region nodes made of other places' months, served at province grain
     /// (a 2025 province re-expressed on its predecessors: `boundaries: V2025`).
     fn new(places: &[Place], extra: &[(&str, RegionGrain, &[&str])]) -> Self {
+        Self::holding(places, extra, 1..=12, &[])
+    }
+
+    /// A world whose release holds only the months `held`, and in which the public also knows
+    /// the place-months `empty` hold nothing (a zero it trusts): neither is a column, so every
+    /// node is only what it can really hold.
+    fn holding(
+        places: &[Place],
+        extra: &[(&str, RegionGrain, &[&str])],
+        held: RangeInclusive<u32>,
+        empty: &[(&str, u32)],
+    ) -> Self {
         let mut place_months = Vec::new();
         for p in places {
-            place_months.extend(p.months.clone().map(|m| (p.name, m)));
+            place_months.extend(
+                p.months
+                    .clone()
+                    .filter(|m| held.contains(m) && !empty.contains(&(p.name, *m)))
+                    .map(|m| (p.name, m)),
+            );
         }
+        let life_of = |names: &[&str]| -> Vec<u32> {
+            let mut months: Vec<u32> = places
+                .iter()
+                .filter(|p| names.contains(&p.name))
+                .flat_map(|p| p.months.clone())
+                .collect();
+            months.sort_unstable();
+            months.dedup();
+            months
+        };
         let members = |keep: &dyn Fn(&Place) -> bool| -> Vec<usize> {
             let names: Vec<&str> = places.iter().filter(|p| keep(p)).map(|p| p.name).collect();
             (0..place_months.len())
@@ -80,6 +111,7 @@ impl World {
             name: "country".into(),
             grain: RegionGrain::Country,
             place_months: members(&|_| true),
+            life: (1..=12).collect(),
         }];
         let mut sers: Vec<&str> = places.iter().filter_map(|p| p.ser).collect();
         sers.dedup();
@@ -88,6 +120,7 @@ impl World {
                 name: ser.into(),
                 grain: RegionGrain::SocioEconomicRegion,
                 place_months: members(&|p| p.ser == Some(ser)),
+                life: (1..=12).collect(),
             });
         }
         for place in places {
@@ -95,6 +128,7 @@ impl World {
                 name: place.name.into(),
                 grain: RegionGrain::Province,
                 place_months: members(&|p| p.name == place.name),
+                life: place.months.clone().collect(),
             });
         }
         for (name, grain, parts) in extra {
@@ -102,6 +136,7 @@ impl World {
                 name: (*name).into(),
                 grain: *grain,
                 place_months: members(&|p| parts.contains(&p.name)),
+                life: life_of(parts),
             });
         }
         let mut periods: Vec<PeriodNode> = (1..=12)
@@ -131,7 +166,20 @@ impl World {
             place_months,
             regions,
             periods,
+            held,
         }
+    }
+
+    /// Rules 2 and 8 on top of the lattice: a node that uses age is served only for a named
+    /// period that the release holds whole and that lies inside the unit's life.
+    fn complete(&self, n: &Node) -> bool {
+        let period = &self.periods[n.period];
+        n.age.is_none()
+            || (period.label != "all"
+                && period
+                    .months
+                    .iter()
+                    .all(|m| self.held.contains(m) && self.regions[n.region].life.contains(m)))
     }
 
     fn region(&self, name: &str) -> usize {
@@ -242,6 +290,11 @@ fn lattice(g: &Grain, _: &Node) -> bool {
     check_grain(g).is_ok()
 }
 
+/// Every node of the world, its vector, and whether `allowed` serves it.
+fn served_vectors(world: &World, allowed: &dyn Fn(&Grain, &Node) -> bool) -> Vec<SparseRow> {
+    world.nodes(allowed).0
+}
+
 fn place(name: &'static str, ser: &'static str) -> Place {
     Place {
         name,
@@ -252,42 +305,37 @@ fn place(name: &'static str, ser: &'static str) -> Place {
 
 /// One country, two socio-economic regions (three and two provinces), one year.
 fn static_world() -> World {
-    World::new(
-        &[
-            place("P1", "A"),
-            place("P2", "A"),
-            place("P3", "A"),
-            place("P4", "B"),
-            place("P5", "B"),
-        ],
-        &[],
-    )
+    World::new(&static_places(), &[])
 }
 
 /// A mid-year merger: P3 (region A) and P4 (region B) end in June; from July they are one
 /// province N spanning both regions, which rolls up into `n_ser`. N is also served
 /// re-expressed on its predecessors (`N-v2025`, what `boundaries: V2025` gives), and with
 /// `v2025_regions` the socio-economic regions are served re-expressed as well.
-fn merger_world(n_ser: Option<&'static str>, v2025_regions: bool) -> World {
+fn merger_places(n_ser: Option<&'static str>) -> Vec<Place> {
     let until_june = |name, ser| Place {
         name,
         ser: Some(ser),
         months: 1..=6,
     };
+    vec![
+        place("P1", "A"),
+        place("P2", "A"),
+        until_june("P3", "A"),
+        until_june("P4", "B"),
+        place("P5", "B"),
+        place("P6", "B"),
+        Place {
+            name: "N",
+            ser: n_ser,
+            months: 7..=12,
+        },
+    ]
+}
+
+fn merger_world(n_ser: Option<&'static str>, v2025_regions: bool) -> World {
     World::new(
-        &[
-            place("P1", "A"),
-            place("P2", "A"),
-            until_june("P3", "A"),
-            until_june("P4", "B"),
-            place("P5", "B"),
-            place("P6", "B"),
-            Place {
-                name: "N",
-                ser: n_ser,
-                months: 7..=12,
-            },
-        ],
+        &merger_places(n_ser),
         if v2025_regions {
             &[
                 ("N-v2025", RegionGrain::Province, &["P3", "P4", "N"]),
@@ -481,4 +529,131 @@ fn control_regions_served_on_both_boundaries_isolate_the_province_that_moved() {
     let (basis, _) = world.basis(&lattice);
     assert!(basis.spans(&world.vector(&world.age_node("P4", "2025-Q1", CHILD))));
     assert!(!basis.spans(&world.vector(&world.age_node("P3", "2025-Q1", CHILD))));
+}
+
+/// The places of the static world.
+fn static_places() -> Vec<Place> {
+    vec![
+        place("P1", "A"),
+        place("P2", "A"),
+        place("P3", "A"),
+        place("P4", "B"),
+        place("P5", "B"),
+    ]
+}
+
+#[test]
+fn control_grading_a_partial_year_by_its_label_makes_it_a_month_in_disguise() {
+    // A release holding only January: graded by its label, the year of a province is its
+    // January, so the refused child count of a province in a month is served as a "year".
+    let world = World::holding(&static_places(), &[], 1..=1, &[]);
+    let (basis, _) = world.basis(&lattice);
+    assert!(basis.spans(&world.vector(&world.age_node("P1", "2025-01", CHILD))));
+    // With rule 8 the partial year (and "all periods", the same month here) is refused.
+    let complete = |g: &Grain, n: &Node| lattice(g, n) && world.complete(n);
+    let (basis, _) = world.basis(&complete);
+    assert!(!basis.spans(&world.vector(&world.age_node("P1", "2025-01", CHILD))));
+}
+
+impl World {
+    /// The grain a node really has: its period graded by the months it can hold (inside the
+    /// release and the unit's life), so a "year" holding one month is a month.
+    fn effective_grain(&self, n: &Node) -> Grain {
+        let months: Vec<u32> = self.periods[n.period]
+            .months
+            .iter()
+            .copied()
+            .filter(|m| self.held.contains(m) && self.regions[n.region].life.contains(m))
+            .collect();
+        let quarter = |m: &u32| (m - 1) / 3;
+        let period = match (months.first(), months.last()) {
+            (Some(a), Some(b)) if a == b => PeriodGrain::Month,
+            (Some(a), Some(b)) if quarter(a) == quarter(b) => PeriodGrain::Quarter,
+            _ => PeriodGrain::Year,
+        };
+        Grain {
+            period,
+            ..self.grain(n)
+        }
+    }
+}
+
+/// Checks that no target of `world` (a refused node whose real grain the lattice refuses: a
+/// province's children in a month, or in a "year" that holds one month) is derivable from the
+/// nodes `allowed` serves, unless it holds exactly the cells of a served node (then it is that
+/// node, published once with its noise: differencing finds nothing new). Returns how many
+/// targets it checked.
+fn assert_nothing_new(world: &World, allowed: &dyn Fn(&Grain, &Node) -> bool, what: &str) -> usize {
+    let served = served_vectors(world, allowed);
+    let (basis, refused) = world.basis(allowed);
+    let mut targets = 0;
+    for node in refused
+        .iter()
+        .filter(|n| check_grain(&world.effective_grain(n)).is_err())
+    {
+        let v = world.vector(node);
+        assert!(
+            !basis.spans(&v) || served.contains(&v),
+            "{what}: {node:?} is derivable and is no served node"
+        );
+        targets += 1;
+    }
+    targets
+}
+
+#[test]
+fn with_months_known_empty_no_refused_node_is_derivable_under_rule_8() {
+    // Releases holding one month, four months (a partial quarter), seven or the whole year, on
+    // the static world and on the mid-year merger (units that live half the year). A partial
+    // quarter of the country holds exactly the cells of its served months: a copy, nothing new.
+    let mut checked = 0;
+    for held in [1..=1, 1..=4, 1..=7, 1..=12] {
+        for (name, places, extra) in [
+            ("static", static_places(), Vec::new()),
+            (
+                "merger",
+                merger_places(Some("A")),
+                vec![("N-v2025", RegionGrain::Province, &["P3", "P4", "N"][..])],
+            ),
+        ] {
+            let world = World::holding(&places, &extra, held.clone(), &[]);
+            let allowed = |g: &Grain, n: &Node| lattice(g, n) && world.complete(n);
+            checked += assert_nothing_new(&world, &allowed, &format!("{name} holding {held:?}"));
+        }
+    }
+    assert!(checked > 5000, "{checked}");
+}
+
+#[test]
+fn with_zeros_the_public_knows_no_refused_node_is_derivable_while_regions_keep_two_provinces() {
+    // Zeros the public trusts (exact zeros are shown only where age is not used, so they empty
+    // whole place-months) take cells away. As long as every region keeps two non-empty
+    // provinces in every quarter, nothing refused becomes derivable.
+    let empty = [
+        ("P1", 3),
+        ("P4", 11),
+        ("P2", 7),
+        ("P2", 8),
+        ("P2", 9),
+        ("P5", 2),
+        ("P5", 3),
+    ];
+    for held in [1..=12, 1..=8] {
+        let world = World::holding(&static_places(), &[], held.clone(), &empty);
+        let allowed = |g: &Grain, n: &Node| lattice(g, n) && world.complete(n);
+        let checked = assert_nothing_new(&world, &allowed, &format!("holding {held:?}"));
+        assert!(checked > 1000, "{checked}");
+    }
+}
+
+#[test]
+fn control_a_region_whose_other_province_is_known_empty_serves_the_first_per_quarter() {
+    // The geography hazard of a single-province region, reached through zeros: if P5 is known
+    // empty from February on, its year is its January, and region B's first quarter minus P5's
+    // year is P4's first quarter. The check sees it.
+    let empty: Vec<(&str, u32)> = (2..=12).map(|m| ("P5", m)).collect();
+    let world = World::holding(&static_places(), &[], 1..=12, &empty);
+    let allowed = |g: &Grain, n: &Node| lattice(g, n) && world.complete(n);
+    let (basis, _) = world.basis(&allowed);
+    assert!(basis.spans(&world.vector(&world.age_node("P4", "2025-Q1", CHILD))));
 }

@@ -9,7 +9,7 @@ use entity::{audit_log, case_count, release};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -288,10 +288,21 @@ pub async fn publish_release(
         .all(txn)
         .await?
         .len();
+    let revised = revised_months(txn, draft.id).await?;
+    let notes = if revised.is_empty() {
+        notes.to_owned()
+    } else {
+        format!(
+            "{notes}\n\nRevised periods: {}. Figures that use the age group keep, for periods an \
+             earlier release held whole, the values that release published; the revisions show in \
+             the figures without age.",
+            revised.join(", ")
+        )
+    };
     let mut active: release::ActiveModel = draft.clone().into();
     active.code = Set(format!("{today}.{}", same_day + 1));
     active.published_at = Set(Some(now));
-    active.notes = Set(notes.to_owned());
+    active.notes = Set(notes);
     let published = active.update(txn).await?;
     crate::store::statistics::build_rollups(txn, published.id).await?;
     let after = json!({ "code": published.code, "notes": published.notes }).to_string();
@@ -308,6 +319,41 @@ pub async fn publish_release(
     )
     .await?;
     Ok(Some(published))
+}
+
+/// The months (`2024-07`) a draft revises: months the latest published release already held,
+/// in which the draft adds, changes or removes a cell.
+async fn revised_months(txn: &DatabaseTransaction, draft_id: i32) -> Result<Vec<String>, DbErr> {
+    let held = crate::store::statistics::release_months(txn, draft_id - 1)
+        .await?
+        .last()
+        .map(|r| r.last);
+    let Some(last_held) = held else {
+        return Ok(Vec::new());
+    };
+    let changed = case_count::Entity::find()
+        .filter(
+            case_count::Column::ReleaseFrom
+                .eq(draft_id)
+                .or(case_count::Column::ReleaseTo.eq(draft_id)),
+        )
+        .select_only()
+        .column(case_count::Column::Year)
+        .column(case_count::Column::Month)
+        .distinct()
+        .into_tuple::<(i32, i32)>()
+        .all(txn)
+        .await?;
+    let mut months: Vec<(i32, i32)> = changed
+        .into_iter()
+        .filter(|(y, m)| y * 12 + m - 1 <= last_held)
+        .collect();
+    months.sort_unstable();
+    months.dedup();
+    Ok(months
+        .into_iter()
+        .map(|(y, m)| format!("{y}-{m:02}"))
+        .collect())
 }
 
 /// Appends one audit entry (for writes outside the count path).

@@ -8,6 +8,7 @@
 mod child;
 mod helpers;
 
+mod age_rules;
 mod attacker;
 mod caching;
 mod campaigns;
