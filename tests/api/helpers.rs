@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The internal address serving `/metrics`.
+    pub metrics_addr: SocketAddr,
     /// The database, for tests that write cells themselves.
     pub db: DatabaseConnection,
     /// Its URL, for tests that run the command line on it.
@@ -132,6 +134,11 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `/metrics` on the internal metrics address.
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.metrics_addr)
+    }
+
     /// POSTs a query; returns the JSON body (whatever the status).
     pub async fn query(&self, query: &str) -> Value {
         self.query_with(query, json!({})).await
@@ -164,7 +171,7 @@ impl TestApp {
     pub async fn counter(&self, name: &str) -> u64 {
         let text = self
             .client
-            .get(self.url("/metrics"))
+            .get(self.metrics_url())
             .send()
             .await
             .expect("metrics")
@@ -356,18 +363,22 @@ async fn start(
     // The release is looked up once per test (statement counts stay exact on a loaded
     // machine); the test of invalidation asks for frequent checks itself.
     cfg.cache.release_check_ms = 600_000;
-    // A wider batching window than in production: the statement-count tests must see one
-    // batch per level even when CI runs many tests on two cores.
+    // A wider batching window than in production, for a machine running many tests on two
+    // cores; the statement-count tests take a much wider one (`spawn_counting`).
     cfg.dataloader_delay_us = 5_000;
+    // Metrics on an internal address of their own, as in production.
+    cfg.metrics_listen = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
     configure(&mut cfg);
     let keys = ctip_api::keys::load(&cfg.keys, false).expect("test keys");
     let app = Application::with_database(cfg, conn.clone(), metrics, keys)
         .await
         .expect("build app");
     let addr = app.local_addr().expect("addr");
+    let metrics_addr = app.metrics_addr().expect("the metrics address");
     tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
+        metrics_addr,
         client: reqwest::Client::new(),
         db: conn,
         database_url: url,

@@ -166,7 +166,7 @@ fn lists(answer: &Value, code: &str) -> bool {
 async fn lookups(app: &TestApp, outcome: &str) -> u64 {
     let text = app
         .client
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()
