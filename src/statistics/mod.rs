@@ -279,7 +279,6 @@ pub async fn run_with(
     };
     let months = months_of(req, coverage);
     let query = plan(req, months, use_rollups)?;
-    let sums = sql::group_sums(db, &query).await?;
 
     // The keys of every row, zeros included: the presence of a row tells nothing.
     let regions: Vec<Option<region::Model>> = match query.group_region_level {
@@ -322,6 +321,8 @@ pub async fn run_with(
             "this request would list {count} rows, more than the {MAX_ROWS} one answer may hold; filter on a region or a period, or group by fewer dimensions"
         )));
     }
+    // Only a request within the row limit reaches the GROUP BY.
+    let sums = sql::group_sums(db, &query).await?;
 
     let by_key: HashMap<NodeKey, &NodeSums> = sums
         .iter()
