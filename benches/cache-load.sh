@@ -23,6 +23,7 @@ cd "$(dirname "$0")/.."
 : "${CTIP_K2:?set CTIP_K2}"
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 PORT="${PORT:-18182}"
+METRICS_PORT="${METRICS_PORT:-$((PORT + 1))}"
 DURATION="${DURATION:-20s}"
 CONNECTIONS="${CONNECTIONS:-8}"
 BIN=target/release/ctip-api
@@ -64,7 +65,8 @@ PY
 
 SERVER=
 start_server() {
-  env "$@" "$BIN" serve --listen "127.0.0.1:$PORT" --log-filter warn >"$WORK/server.log" 2>&1 &
+  env "$@" "$BIN" serve --listen "127.0.0.1:$PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" \
+    --log-filter warn >"$WORK/server.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && return; sleep 0.1; done
   echo "server did not become ready: $(cat "$WORK/server.log")" >&2; exit 1
@@ -73,7 +75,7 @@ stop_server() { [ -n "$SERVER" ] && { kill "$SERVER" 2>/dev/null || true; wait "
 
 # The count of one outcome of ctip_response_cache_lookups_total, over every operation label.
 lookups() {
-  curl -s "http://127.0.0.1:$PORT/metrics" |
+  curl -s "http://127.0.0.1:$METRICS_PORT/metrics" |
     awk -v o="outcome=\"$1\"" 'index($0, "ctip_response_cache_lookups_total{") == 1 && index($0, o) { s += $NF } END { printf "%d", s }'
 }
 

@@ -132,6 +132,14 @@ pub async fn revoke_key(db: &impl ConnectionTrait, id: i32) -> Result<bool, DbEr
     Ok(true)
 }
 
+/// The key of an `Authorization: Bearer <key>` header value; the scheme is case-insensitive
+/// (RFC 9110 §11.1), so `bearer` and `BEARER` name the same key.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, key) = value.trim_start().split_once([' ', '\t'])?;
+    let key = key.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then_some(key)
+}
+
 /// The caller an `Authorization` header names: anonymous without one; an unknown or revoked key
 /// is refused (a client that sends a key means to write, and must learn that it cannot).
 pub async fn authenticate(
@@ -141,13 +149,9 @@ pub async fn authenticate(
     let Some(value) = authorization else {
         return Ok(Caller::anonymous());
     };
-    let key = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .map(str::trim)
-        .ok_or_else(|| {
-            AppError::Unauthenticated("the Authorization header must be `Bearer <key>`".to_owned())
-        })?;
+    let key = bearer_token(value).ok_or_else(|| {
+        AppError::Unauthenticated("the Authorization header must be `Bearer <key>`".to_owned())
+    })?;
     let found = api_key::Entity::find()
         .filter(api_key::Column::KeyHash.eq(hash(key)))
         .filter(api_key::Column::RevokedAt.is_null())

@@ -239,6 +239,11 @@ pub struct ServeConfig {
     /// SHA-256 hex to document, or an Apollo persisted query manifest). APQ registration is off.
     #[arg(long, env = "CTIP_TRUSTED_DOCUMENTS")]
     pub trusted_documents: Option<PathBuf>,
+    /// Where Prometheus metrics are served (`GET /metrics`), apart from the public API: an
+    /// internal address such as 127.0.0.1:9464 for the monitoring to scrape. Unset: not served.
+    /// (Operation names, cache hits and latencies tell what other clients ask: not public.)
+    #[arg(long, env = "CTIP_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Distinct GraphQL operation names counted under their own label in /metrics; later ones
     /// are counted as `other`.
     #[arg(long, env = "CTIP_METRICS_MAX_OPERATION_NAMES", default_value_t = 100)]
@@ -433,6 +438,7 @@ impl ServeConfig {
             rate_limit: RateLimitConfig::default(),
             redis_url: None,
             dataloader_delay_us: 1_000,
+            metrics_listen: None,
             metrics_max_operation_names: 100,
             apq_cache_entries: 10_000,
             trusted_documents: None,

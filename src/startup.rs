@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::config::ServeConfig;
 use crate::connection::FirstBytesDeadline;
 use crate::graphql::{ApiContext, build_schema};
-use crate::http::{AppState, PersistedQueries, ResponseCache, router};
+use crate::http::{AppState, PersistedQueries, ResponseCache, metrics_router, router};
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
@@ -41,6 +41,8 @@ pub enum StartupError {
 
 pub struct Application {
     listener: TcpListener,
+    /// The internal address of `/metrics`, when configured.
+    metrics_listener: Option<TcpListener>,
     state: AppState,
     grace: Duration,
 }
@@ -123,8 +125,17 @@ impl Application {
                     addr: cfg.listen,
                     source,
                 })?;
+        let metrics_listener = match cfg.metrics_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartupError::Bind { addr, source })?,
+            ),
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics_listener,
             state: AppState {
                 schema,
                 api,
@@ -143,6 +154,13 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// Where `/metrics` is served, when it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -157,6 +175,17 @@ impl Application {
         tracing::info!(%addr, "ctip-api listening: GraphiQL at http://{addr}/graphql");
         let grace = self.grace;
         let header_timeout = Duration::from_millis(self.state.limits.header_read_timeout_ms);
+        if let Some(listener) = self.metrics_listener {
+            let metrics = metrics_router(self.state.metrics.clone());
+            if let Ok(maddr) = listener.local_addr() {
+                tracing::info!(addr = %maddr, "metrics at http://{maddr}/metrics");
+            }
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, metrics).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let app = router(self.state);
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts ctip-api (debug build) on a throwaway SQLite database and runs the graphql-http
-# GraphQL-over-HTTP audit suite against it. Fails on any MUST or SHOULD audit.
+# GraphQL-over-HTTP audit suite against it (fails on any MUST or SHOULD audit), then checks that
+# schema.graphql is what clients get by introspection (graphql-js, schema.mjs).
 set -euo pipefail
 cd "$(dirname "$0")"
 root="$(cd ../.. && pwd)"
@@ -23,3 +24,4 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 node audit.mjs "http://127.0.0.1:$port/graphql"
+node schema.mjs "http://127.0.0.1:$port/graphql" "$root/schema.graphql"

@@ -87,7 +87,10 @@ pub fn build_schema(api: ApiContext, max_complexity: usize, recursive_depth: usi
         .finish()
 }
 
-/// The SDL of the published contract (what `schema.graphql` holds).
+/// The SDL of the published contract (what `schema.graphql` holds): what introspection gives,
+/// `@specifiedBy` of the scalars included (.ci/audit/schema.mjs compares the two).
 pub fn sdl() -> String {
-    schema_builder().finish().sdl()
+    schema_builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

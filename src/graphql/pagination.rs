@@ -43,11 +43,14 @@ pub trait Paged: Sized {
 /// The connection type of `T`.
 pub type Page<T> = <T as Paged>::Connection;
 
+/// `$max_age`: the cache-control hint of the connection, its node type's, so that a query of
+/// the page alone (`totalCount`, `pageInfo`) is as cacheable as one of its items.
 macro_rules! page_types {
-    ($($node:ty => $conn:ident, $edge:ident;)*) => {$(
+    ($($node:ty => $conn:ident, $edge:ident, $max_age:tt;)*) => {$(
         /// One page of a list (a Relay cursor connection): its items with their cursors, where
         /// the page lies, and how many items the whole list holds.
         #[derive(SimpleObject)]
+        #[graphql(cache_control(max_age = $max_age))]
         pub struct $conn {
             /// The items of this page, each with its cursor.
             pub edges: Vec<$edge>,
@@ -80,12 +83,12 @@ macro_rules! page_types {
 }
 
 page_types! {
-    Region => RegionConnection, RegionEdge;
-    Agency => AgencyConnection, AgencyEdge;
-    Campaign => CampaignConnection, CampaignEdge;
-    Activity => ActivityConnection, ActivityEdge;
-    Source => SourceConnection, SourceEdge;
-    PublishedFigure => PublishedFigureConnection, PublishedFigureEdge;
+    Region => RegionConnection, RegionEdge, 86400;
+    Agency => AgencyConnection, AgencyEdge, 86400;
+    Campaign => CampaignConnection, CampaignEdge, 86400;
+    Activity => ActivityConnection, ActivityEdge, 86400;
+    Source => SourceConnection, SourceEdge, 86400;
+    PublishedFigure => PublishedFigureConnection, PublishedFigureEdge, 86400;
 }
 
 /// Where a page starts and how long it is.

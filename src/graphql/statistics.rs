@@ -522,6 +522,9 @@ impl StatisticsQuery {
     /// per dimension; a request outside the closed query lattice fails as a whole with
     /// `GRAIN_NOT_ALLOWED` and a message saying which grain is allowed.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(
+        complexity = "super::cost::statistics_cost(&group_by, region_level, period_granularity, &filter, child_complexity)"
+    )]
     async fn case_statistics(
         &self,
         ctx: &Context<'_>,

@@ -66,3 +66,15 @@ pub fn not_modified(request: &HeaderMap, etag: &HeaderValue) -> bool {
         .map(str::trim)
         .any(|t| t == "*" || t == etag || t.strip_prefix("W/") == Some(etag))
 }
+
+/// True when a shared cache (a CDN, a proxy) may keep this answer: its `Cache-Control` says
+/// `public`. Such an answer must hold nothing of one client's.
+pub fn shared_cacheable(response: &HeaderMap) -> bool {
+    response
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|d| d.trim().eq_ignore_ascii_case("public"))
+        })
+}

@@ -17,7 +17,7 @@ use crate::config::LimitsConfig;
 use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
-use crate::ratelimit::{RateState, RateTicket};
+use crate::ratelimit::{RateLimiter, RateState, RateTicket};
 
 /// The header the connection layer sets to the peer's address (any value a client sent is
 /// replaced), so the handlers know who is asking.
@@ -33,15 +33,43 @@ pub(super) async fn execute(
     media: MediaType,
     method: Method,
 ) -> Response {
-    let Some(limiter) = state.ratelimit.clone() else {
-        return execute_counted(state, headers, batch, media, method, None).await;
-    };
+    rate_limited(state, headers, media, |ticket| async move {
+        execute_counted(state, headers, batch, media, method, ticket.as_ref()).await
+    })
+    .await
+}
+
+/// Who is asking, for the rate limiter: the API key, else the peer (or the client a trusted
+/// proxy names).
+pub(super) fn rate_client(limiter: &RateLimiter, headers: &HeaderMap) -> String {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let peer = text(PEER_HEADER).and_then(|p| p.parse().ok());
-    let client = limiter.client_key(peer, text("x-forwarded-for"), text("authorization"));
+    limiter.client_key(peer, text("x-forwarded-for"), text("authorization"))
+}
+
+/// Runs `work` under the caller's rate limit, on every public path (GraphQL over HTTP, the CSV
+/// export): refused with 429, `Retry-After` and `RATE_LIMITED` when the budget is spent; `work`
+/// gets the ticket its costs are charged to (at least 1 point is charged when it charges
+/// nothing). The budget is shown in `x-ratelimit-*` headers, except on an answer a shared cache
+/// may keep (`Cache-Control: public`): those headers are one client's, and a CDN would hand them
+/// to every other client it serves the answer to. Such a client reads its budget on any other
+/// answer, or asks `rateLimit`.
+pub(super) async fn rate_limited<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: MediaType,
+    work: F,
+) -> Response
+where
+    F: FnOnce(Option<RateTicket>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let Some(limiter) = state.ratelimit.clone() else {
+        return work(None).await;
+    };
     let ticket = RateTicket {
+        client: rate_client(&limiter, headers),
         limiter: limiter.clone(),
-        client,
         state: Default::default(),
     };
     let budget = limiter.charge(&ticket.client, 0).await;
@@ -53,27 +81,17 @@ pub(super) async fn execute(
             &rate_limited_message(&budget),
         )
     } else {
-        execute_counted(state, headers, batch, media, method, Some(&ticket)).await
+        work(Some(ticket.clone())).await
     };
     let last = match ticket.last() {
         Some(s) => s,
-        // Nothing was validated (answered from the cache, or refused before): one point.
+        // Nothing was charged (answered from the cache, or refused before): one point.
         None if budget.remaining > 0 => limiter.charge(&ticket.client, 1).await,
         None => budget,
     };
     let refused = !last.allowed || budget.remaining == 0;
-    let h = resp.headers_mut();
-    for (name, value) in [
-        ("x-ratelimit-limit", last.limit.to_string()),
-        ("x-ratelimit-remaining", last.remaining.to_string()),
-        ("x-ratelimit-used", last.used.to_string()),
-        ("x-ratelimit-reset", last.reset_epoch.to_string()),
-    ] {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            h.insert(name, v);
-        }
-    }
     if refused {
+        let h = resp.headers_mut();
         let wait = (last.reset_epoch - chrono::Utc::now().timestamp()).max(1);
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             h.insert(header::RETRY_AFTER, v);
@@ -82,8 +100,39 @@ pub(super) async fn execute(
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         state.metrics.rate_limit_refusals.inc();
     }
+    if !super::caching::shared_cacheable(resp.headers()) {
+        let h = resp.headers_mut();
+        for (name, value) in [
+            ("x-ratelimit-limit", last.limit.to_string()),
+            ("x-ratelimit-remaining", last.remaining.to_string()),
+            ("x-ratelimit-used", last.used.to_string()),
+            ("x-ratelimit-reset", last.reset_epoch.to_string()),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(name, v);
+            }
+        }
+    }
     resp
 }
+
+/// The answer to a request that ran past the execution timeout.
+pub(super) fn timed_out(media: MediaType, ms: u64) -> Response {
+    tracing::warn!(timeout_ms = ms, "request execution timed out");
+    let mut resp = request_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        media,
+        TIMEOUT,
+        &format!(
+            "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
+        ),
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    resp
+}
+
+pub const TIMEOUT: &str = "TIMEOUT";
 
 pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
@@ -147,7 +196,7 @@ async fn execute_counted(
     }
 }
 
-fn error_code(e: &async_graphql::ServerError) -> &str {
+pub(super) fn error_code(e: &async_graphql::ServerError) -> &str {
     e.extensions
         .as_ref()
         .and_then(|x| x.get("code"))
@@ -170,7 +219,11 @@ struct Executed {
 struct Refused(Response, &'static str);
 
 /// The metrics label of an operation: its name when the document holds it.
-fn operation_label(state: &AppState, r: &Request, doc: Option<&ExecutableDocument>) -> String {
+pub(super) fn operation_label(
+    state: &AppState,
+    r: &Request,
+    doc: Option<&ExecutableDocument>,
+) -> String {
     let m = &state.metrics;
     match (r.operation_name.as_deref(), doc) {
         (Some(name), Some(doc))
@@ -344,18 +397,7 @@ async fn run(
     };
     let ms = l.execution_timeout_ms;
     let Ok(responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
-        tracing::warn!(timeout_ms = ms, "request execution timed out");
-        let mut resp = request_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            media,
-            "TIMEOUT",
-            &format!(
-                "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
-            ),
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return Err(Refused(resp, "TIMEOUT"));
+        return Err(Refused(timed_out(media, ms), TIMEOUT));
     };
     let cacheable = shareable && queries.iter().all(|q| *q);
     Ok(Executed {
@@ -366,7 +408,10 @@ async fn run(
 }
 
 /// The variables size and the document's shape; `None` when it does not parse.
-fn check_one(r: &Request, l: &LimitsConfig) -> Result<Option<ExecutableDocument>, Refusal> {
+pub(super) fn check_one(
+    r: &Request,
+    l: &LimitsConfig,
+) -> Result<Option<ExecutableDocument>, Refusal> {
     let vars = serde_json::to_string(&r.variables).map_or(0, |v| v.len());
     if vars > l.max_variables_bytes {
         return Err(Refusal {
@@ -399,7 +444,7 @@ async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Re
     (failed.then_some(answer), probe.cost())
 }
 
-fn prepare(
+pub(super) fn prepare(
     state: &AppState,
     req: Request,
     lang: Option<Language>,
@@ -424,7 +469,7 @@ fn prepare(
 
 /// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
 /// input coercion) carry none.
-fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
+pub(super) fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
     let request_error =
         r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
     for e in &mut r.errors {

@@ -1,9 +1,14 @@
 //! `GET /export/case-statistics.csv`: the numbers of `caseStatistics`, with the same parameters,
 //! from the same engine, as UTF-8 CSV with a BOM (so spreadsheet apps show Vietnamese right).
 //! `GET /export/case-statistics.meta.json` is its sidecar: source, release, licence and method.
+//! Both run as `/graphql` runs an operation: under the caller's rate limit (charged what the same
+//! `caseStatistics` costs), within the execution timeout, refused past the row limit before the
+//! `GROUP BY` runs, counted in the metrics under their own operation label, every refusal coded.
 use async_graphql::resolver_utils::EnumType;
+use std::time::{Duration, Instant};
+
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use entity::{case_count, source};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -11,6 +16,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
+use super::execute::{RATE_LIMITED, rate_limited, rate_limited_message, timed_out};
+use super::graphql::{MediaType, request_error};
 use crate::error::AppError;
 use crate::graphql::lang::Language;
 use crate::graphql::region::RegionLevel;
@@ -105,36 +112,103 @@ fn error_response(e: AppError) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR
         }
     };
-    let body = json!({ "errors": [{ "message": e.public_message(), "extensions": { "code": e.code() } }] });
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json; charset=utf-8"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
+    request_error(status, MediaType::Json, e.code(), &e.public_message())
 }
 
 type Params = Result<Query<ExportParams>, axum::extract::rejection::QueryRejection>;
 
-/// Reads the parameters and runs the request, as `caseStatistics` would.
-async fn compute(
-    state: &AppState,
-    params: Params,
-) -> Result<(ExportParams, StatisticsArgs, StatsResult), AppError> {
+/// The operation labels of the exports in the metrics (no GraphQL operation name has a colon).
+const CSV_LABEL: &str = "export:case-statistics.csv";
+const META_LABEL: &str = "export:case-statistics.meta.json";
+
+/// Reads the parameters as `caseStatistics` arguments.
+fn parse(params: Params) -> Result<(ExportParams, StatisticsArgs), AppError> {
     let Query(p) = params
         .map_err(|e| AppError::BadUserInput(format!("bad query parameters: {}", e.body_text())))?;
-    let api = &state.api;
     let a = args(&p)?;
-    let req = request(api, &a).await?;
-    let result = statistics::run(&api.db, &api.disclosure, &req).await?;
-    Ok((p, a, result))
+    Ok((p, a))
 }
 
-fn csv_text(result: &StatsResult, a: &StatisticsArgs, lang: Language) -> Result<Vec<u8>, AppError> {
-    let internal = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+/// Runs the request, as `caseStatistics` would.
+async fn compute(state: &AppState, a: &StatisticsArgs) -> Result<StatsResult, AppError> {
+    let api = &state.api;
+    let req = request(api, a).await?;
+    statistics::run(&api.db, &api.disclosure, &req).await
+}
+
+/// What an export costs: what `caseStatistics` with the same arguments, selecting one field
+/// per column of the CSV, costs over GraphQL.
+fn cost(a: &StatisticsArgs) -> usize {
+    crate::graphql::cost::statistics_cost(
+        &Some(a.group_by.clone()),
+        a.region_level,
+        a.period_granularity,
+        &Some(a.filter.clone()),
+        columns(a).len(),
+    )
+}
+
+/// Runs an export the way `/graphql` runs an operation (see the module documentation): `work`
+/// gets the parsed parameters and answers, or fails with a coded error.
+async fn guarded<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    label: &str,
+    params: Params,
+    work: F,
+) -> Response
+where
+    F: FnOnce(ExportParams, StatisticsArgs) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    let started = Instant::now();
+    let mut code: Option<&'static str> = None;
+    let failed = &mut code;
+    let resp = rate_limited(state, headers, MediaType::Json, |ticket| async move {
+        let (p, a) = match parse(params) {
+            Ok(x) => x,
+            Err(e) => {
+                *failed = Some(e.code());
+                return error_response(e);
+            }
+        };
+        if let Some(t) = &ticket {
+            let paid = t.pay(crate::ratelimit::points(cost(&a))).await;
+            if !paid.allowed {
+                *failed = Some(RATE_LIMITED);
+                return request_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    MediaType::Json,
+                    RATE_LIMITED,
+                    &rate_limited_message(&paid),
+                );
+            }
+        }
+        let ms = state.limits.execution_timeout_ms;
+        match tokio::time::timeout(Duration::from_millis(ms), work(p, a)).await {
+            Ok(Ok(resp)) => resp,
+            Ok(Err(e)) => {
+                *failed = Some(e.code());
+                error_response(e)
+            }
+            Err(_) => {
+                *failed = Some(super::execute::TIMEOUT);
+                timed_out(MediaType::Json, ms)
+            }
+        }
+    })
+    .await;
+    // Refused before `work` ran: the budget was already spent.
+    let code = code.or((resp.status() == StatusCode::TOO_MANY_REQUESTS).then_some(RATE_LIMITED));
+    tracing::Span::current().record("operation", label);
+    state
+        .metrics
+        .observe_operation(label, code, started.elapsed().as_secs_f64());
+    resp
+}
+
+/// The columns of the CSV of a request.
+fn columns(a: &StatisticsArgs) -> Vec<&'static str> {
     let grouped = |d: Dimension| a.group_by.contains(&d);
     let mut header = vec!["row", "release"];
     if grouped(Dimension::Region) {
@@ -160,6 +234,13 @@ fn csv_text(result: &StatsResult, a: &StatisticsArgs, lang: Language) -> Result<
         "rate_per_100k",
         "population_year",
     ]);
+    header
+}
+
+fn csv_text(result: &StatsResult, a: &StatisticsArgs, lang: Language) -> Result<Vec<u8>, AppError> {
+    let internal = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let grouped = |d: Dimension| a.group_by.contains(&d);
+    let header = columns(a);
     let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -232,17 +313,25 @@ fn lang_of(p: &ExportParams) -> Language {
 
 pub async fn case_statistics_csv(
     State(state): State<AppState>,
+    headers: HeaderMap,
     raw: axum::extract::RawQuery,
     params: Params,
 ) -> Response {
-    let (p, a, result) = match compute(&state, params).await {
-        Ok(x) => x,
-        Err(e) => return error_response(e),
-    };
-    let body = match csv_text(&result, &a, lang_of(&p)) {
-        Ok(b) => b,
-        Err(e) => return error_response(e),
-    };
+    let state = &state;
+    guarded(state, &headers, CSV_LABEL, params, |p, a| async move {
+        let result = compute(state, &a).await?;
+        let body = csv_text(&result, &a, lang_of(&p))?;
+        Ok(csv_response(&result, &a, raw.0.unwrap_or_default(), body))
+    })
+    .await
+}
+
+fn csv_response(
+    result: &StatsResult,
+    a: &StatisticsArgs,
+    query: String,
+    body: Vec<u8>,
+) -> Response {
     let metric = a
         .metric
         .map(|m| m.as_db())
@@ -253,7 +342,6 @@ pub async fn case_statistics_csv(
         metric.replace('_', "-"),
         result.release.code
     );
-    let query = raw.0.unwrap_or_default();
     let mut resp = (StatusCode::OK, body).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -272,13 +360,26 @@ pub async fn case_statistics_csv(
 }
 
 /// The sidecar of an export: what the numbers are, where they come from, how they were protected.
-pub async fn case_statistics_meta(State(state): State<AppState>, params: Params) -> Response {
-    let (_, a, result) = match compute(&state, params).await {
-        Ok(x) => x,
-        Err(e) => return error_response(e),
-    };
+pub async fn case_statistics_meta(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Params,
+) -> Response {
+    let state = &state;
+    guarded(state, &headers, META_LABEL, params, |_, a| async move {
+        let result = compute(state, &a).await?;
+        meta(state, &a, &result).await
+    })
+    .await
+}
+
+async fn meta(
+    state: &AppState,
+    a: &StatisticsArgs,
+    result: &StatsResult,
+) -> Result<Response, AppError> {
     let api = &state.api;
-    let source_ids: Vec<i32> = match case_count::Entity::find()
+    let source_ids: Vec<i32> = case_count::Entity::find()
         .select_only()
         .column(case_count::Column::SourceId)
         .distinct()
@@ -286,19 +387,11 @@ pub async fn case_statistics_meta(State(state): State<AppState>, params: Params)
         .filter(case_count::Column::ReleaseFrom.lte(result.release.id))
         .into_tuple()
         .all(&api.db)
-        .await
-    {
-        Ok(ids) => ids,
-        Err(e) => return error_response(e.into()),
-    };
-    let sources = match source::Entity::find()
+        .await?;
+    let sources = source::Entity::find()
         .filter(source::Column::Id.is_in(source_ids))
         .all(&api.db)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return error_response(e.into()),
-    };
+        .await?;
     let policy = &api.disclosure.policy;
     let body = json!({
         "metric": result.metric.as_str(),
@@ -317,7 +410,7 @@ pub async fn case_statistics_meta(State(state): State<AppState>, params: Params)
             "population_year": "year of the population used for the rate (the nearest known year)"
         }
     });
-    (
+    Ok((
         StatusCode::OK,
         [(
             header::CONTENT_TYPE,
@@ -325,5 +418,5 @@ pub async fn case_statistics_meta(State(state): State<AppState>, params: Params)
         )],
         body.to_string(),
     )
-        .into_response()
+        .into_response())
 }

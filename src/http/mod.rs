@@ -1,6 +1,7 @@
 //! The axum router: the public dashboard (`/`, `/embed/{view}`, `/assets/{file}`), GraphQL over
-//! HTTP, GraphiQL (served with its own assets, so it works offline), the SDL, liveness, readiness
-//! and Prometheus metrics, under tracing, request-id, CORS and compression layers.
+//! HTTP, GraphiQL (served with its own assets, so it works offline), the SDL, the CSV export,
+//! liveness and readiness, under tracing, request-id, CORS and compression layers. Prometheus
+//! metrics have a router of their own ([`metrics_router`]), served on a separate, internal address.
 mod assets;
 mod body;
 mod caching;
@@ -78,7 +79,6 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(
@@ -145,7 +145,7 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
     }
     // Probes and scrapes come every few seconds from the orchestrator and the monitoring: their
     // spans are at DEBUG, below what is exported (and what is logged by default).
-    let span = if matches!(path, "/health" | "/ready" | "/metrics") {
+    let span = if matches!(path, "/health" | "/ready") {
         span_at!(tracing::Level::DEBUG)
     } else {
         span_at!(tracing::Level::INFO)
@@ -236,13 +236,21 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics` alone, for the internal metrics address: what clients ask, and how often, is
+/// not for the public.
+pub fn metrics_router(metrics: Metrics) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .with_state(metrics)
+}
+
+async fn metrics_text(State(metrics): State<Metrics>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
         )],
-        state.metrics.render(),
+        metrics.render(),
     )
         .into_response()
 }

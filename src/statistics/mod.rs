@@ -360,6 +360,7 @@ pub async fn run_with(
             "this request would list {count} rows, more than the {MAX_ROWS} one answer may hold; filter on a region or a period, or group by fewer dimensions"
         )));
     }
+    // Only a request within the row limit reaches the GROUP BY (below).
 
     // The release each node is read from: the one asked for, except for age nodes, which keep
     // the values of the release that first held their period complete.

@@ -82,3 +82,21 @@ async fn answers_with_errors_are_no_store() {
         .await;
     assert_eq!(resp.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test]
+async fn a_page_alone_is_as_cacheable_as_its_items() {
+    let app = TestApp::spawn().await;
+    for q in [
+        "{ regions(first: 5) { totalCount } }",
+        "{ regions(first: 5) { totalCount pageInfo { hasNextPage endCursor } } }",
+        "{ agencies { totalCount } campaigns { totalCount } }",
+    ] {
+        let (status, h, body) = get(&app, q, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            cache_control(&h),
+            "public, max-age=86400, stale-while-revalidate=60",
+            "{q}"
+        );
+    }
+}

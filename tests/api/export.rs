@@ -1,4 +1,5 @@
 //! The CSV export serves the numbers of caseStatistics, protected the same way.
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -141,4 +142,132 @@ async fn the_sidecar_states_source_release_licence_and_method() {
         meta["sources"][0]["synthetic"], true,
         "the demo data says it is synthetic"
     );
+}
+
+fn header_u64(r: &reqwest::Response, name: &str) -> u64 {
+    r.headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header: {:?}", r.headers()))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_csv_export_pays_from_the_rate_limit_shows_the_budget_and_gets_429_when_over() {
+    let app = TestApp::spawn_with(|c| c.rate_limit.rate_limit_points = 3).await;
+    let q = "metric=VICTIMS_IDENTIFIED&period=2024";
+    let first = csv_export(&app, q).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(header_u64(&first, "x-ratelimit-limit"), 3);
+    assert_eq!(header_u64(&first, "x-ratelimit-used"), 1);
+    assert!(header_u64(&first, "x-ratelimit-reset") > 1_700_000_000);
+    // The sidecar is paid from the same budget.
+    let meta = app
+        .client
+        .get(app.url(&format!("/export/case-statistics.meta.json?{q}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header_u64(&meta, "x-ratelimit-used"), 2);
+    assert_eq!(csv_export(&app, q).await.status(), 200);
+    let refused = csv_export(&app, q).await;
+    assert_eq!(refused.status(), 429);
+    assert!(header_u64(&refused, "retry-after") >= 1);
+    assert_eq!(header_u64(&refused, "x-ratelimit-remaining"), 0);
+    assert_eq!(refused.headers()["cache-control"], "no-store");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    // GraphQL shares the budget: it is spent there too.
+    let gql = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "{ dataset { title } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gql.status(), 429);
+    assert_eq!(
+        app.counter("ctip_rate_limit_refusals_total").await,
+        2,
+        "both refusals are counted"
+    );
+}
+
+#[tokio::test]
+async fn an_export_costs_by_the_rows_it_can_list_as_case_statistics_does() {
+    let app = TestApp::spawn_with(|c| c.rate_limit.rate_limit_points = 100_000).await;
+    let small = csv_export(&app, "metric=VICTIMS_IDENTIFIED&period=2024").await;
+    let used = header_u64(&small, "x-ratelimit-used");
+    assert_eq!(used, 1);
+    // 63 + 34 provinces × 12 months × 10 destinations: 11,640 rows at most, about 116 points.
+    let large = csv_export(
+        &app,
+        "metric=VICTIMS_IDENTIFIED&period=2024&groupBy=REGION,PERIOD,DESTINATION&periodGranularity=MONTH",
+    )
+    .await;
+    assert_eq!(large.status(), 200);
+    let cost = header_u64(&large, "x-ratelimit-used") - used;
+    // What caseStatistics costs: 1, a field per column (11), a point of complexity per row; a
+    // point of budget per 100 of complexity, and 1.
+    assert_eq!(cost, 1 + (1 + 11 + 97 * 12 * 10) / 100, "{cost}");
+}
+
+#[tokio::test]
+async fn the_row_limit_is_checked_before_the_group_by_runs() {
+    let app = TestApp::spawn().await;
+    // Without the table of counts any GROUP BY fails: a refusal that comes first never runs one.
+    app.db
+        .execute_unprepared("ALTER TABLE case_count RENAME TO case_count_hidden")
+        .await
+        .unwrap();
+    let over = "metric=VICTIMS_IDENTIFIED&period=2024&groupBy=REGION,PERIOD,DESTINATION,EXPLOITATION_FORM&periodGranularity=MONTH";
+    let resp = csv_export(&app, over).await;
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("rows"),
+        "{body}"
+    );
+    let gql = app
+        .query(r#"{ caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { period: "2024" }, groupBy: [REGION, PERIOD, DESTINATION, EXPLOITATION_FORM], periodGranularity: MONTH) { total { display } } }"#)
+        .await;
+    assert_eq!(crate::helpers::error_code(&gql), "BAD_USER_INPUT", "{gql}");
+}
+
+#[tokio::test]
+async fn the_csv_export_times_out_with_a_coded_error_and_is_counted_in_the_metrics() {
+    let app = TestApp::spawn_with(|c| c.limits.execution_timeout_ms = 0).await;
+    let resp = csv_export(&app, "metric=VICTIMS_IDENTIFIED&period=2024&groupBy=REGION").await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
+    csv_export(&app, "metric=NOPE").await;
+    let text = app
+        .client
+        .get(app.metrics_url())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        r#"ctip_graphql_operations_total{operation="export:case-statistics.csv"} 2"#,
+        r#"ctip_graphql_errors_total{operation="export:case-statistics.csv",code="TIMEOUT"} 1"#,
+        r#"ctip_graphql_errors_total{operation="export:case-statistics.csv",code="BAD_USER_INPUT"} 1"#,
+        r#"ctip_graphql_operation_duration_seconds_count{operation="export:case-statistics.csv"} 2"#,
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(line)),
+            "no {line} in\n{text}"
+        );
+    }
 }

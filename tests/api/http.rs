@@ -207,7 +207,7 @@ async fn health_ready_schema_and_metrics_answer() {
     assert_eq!(sdl, include_str!("../../schema.graphql"));
     let metrics = app
         .client
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()
@@ -215,6 +215,34 @@ async fn health_ready_schema_and_metrics_answer() {
         .await
         .unwrap();
     assert!(metrics.contains("ctip_db_statements_total"));
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_the_internal_address_only() {
+    let app = TestApp::spawn().await;
+    app.query("query Secretive { dataset { title } }").await;
+    let public = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404, "the public API serves no metrics");
+    let internal = app.client.get(app.metrics_url()).send().await.unwrap();
+    assert_eq!(internal.status(), 200);
+    assert!(
+        internal
+            .text()
+            .await
+            .unwrap()
+            .contains("operation=\"Secretive\"")
+    );
+    // The metrics address serves nothing of the API.
+    let graphql = app
+        .client
+        .get(format!(
+            "http://{}/graphql?query={{__typename}}",
+            app.metrics_addr
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graphql.status(), 404);
 }
 
 #[tokio::test]

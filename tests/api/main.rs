@@ -30,3 +30,4 @@ mod regions;
 mod response_cache;
 mod statistics;
 mod writes;
+mod ws;

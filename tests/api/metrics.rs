@@ -5,7 +5,7 @@ use crate::helpers::TestApp;
 
 async fn metrics(app: &TestApp) -> String {
     app.client
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()

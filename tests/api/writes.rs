@@ -342,7 +342,7 @@ async fn two_imports_at_the_same_time_are_serialized_never_interleaved() {
 }
 
 #[tokio::test]
-async fn an_import_killed_midway_leaves_all_or_nothing() {
+async fn an_import_killed_mid_write_leaves_nothing_and_a_rerun_completes_it() {
     let app = TestApp::spawn_seeded(None, |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.csv");
@@ -394,11 +394,51 @@ async fn an_import_killed_midway_leaves_all_or_nothing() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    // Killed while it writes: seen holding the write lock of the counts (a transaction not yet
+    // committed), several times in a row (not a migration's passing lock), and still running.
+    let mut seen = 0;
+    let started = std::time::Instant::now();
+    while seen < 3 {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "the import ended ({status}) before it was seen writing: it was never killed mid-write; make the file larger"
+            );
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the import never began writing"
+        );
+        seen = if another_writer_holds_the_counts(&app).await {
+            seen + 1
+        } else {
+            0
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(cells(&app).await, 0, "nothing is visible while it writes");
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the import finished before the kill: it was not killed mid-write"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "killed, not exited: {status}");
+    }
+    // The database rolls the killed import's transaction back once it sees the connection gone
+    // (at once for SQLite; PostgreSQL's backend may take a moment).
+    let killed = std::time::Instant::now();
+    while another_writer_holds_the_counts(&app).await {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(60),
+            "the killed import's transaction is still open"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let n = cells(&app).await;
-    assert!(n == 0 || n == rows, "after a kill: {n} of {rows} rows");
+    assert_eq!(n, 0, "after a kill mid-write: {n} of {rows} rows");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_ctip-api"))
         .args([
             "import",
@@ -423,6 +463,47 @@ async fn an_import_killed_midway_leaves_all_or_nothing() {
 
 fn database_url(app: &TestApp) -> String {
     app.database_url.clone()
+}
+
+/// True while another connection holds an open write on the counts: on PostgreSQL a row lock
+/// on this test's `case_count`; on SQLite the database's write lock (a write transaction cannot
+/// begin).
+async fn another_writer_holds_the_counts(app: &TestApp) -> bool {
+    use sea_orm::{ConnectOptions, Database, DbBackend, Statement};
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation \
+                 WHERE c.relname = 'case_count' AND c.relnamespace = to_regnamespace(current_schema()) \
+                 AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        return row.try_get::<i64>("", "n").unwrap() > 0;
+    }
+    // One connection, so that BEGIN and ROLLBACK run on it, waiting for no lock.
+    let mut opts = ConnectOptions::new(app.database_url.clone());
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let probe = Database::connect(opts).await.unwrap();
+    probe
+        .execute_unprepared("PRAGMA busy_timeout = 0")
+        .await
+        .unwrap();
+    let locked = match probe.execute_unprepared("BEGIN IMMEDIATE").await {
+        Ok(_) => {
+            probe.execute_unprepared("ROLLBACK").await.unwrap();
+            false
+        }
+        Err(e) if e.to_string().contains("locked") || e.to_string().contains("busy") => true,
+        Err(e) => panic!("probing the write lock: {e}"),
+    };
+    probe.close().await.ok();
+    locked
 }
 
 #[tokio::test]
