@@ -317,12 +317,40 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// A new API key of that role.
+    /// A new API key of that role; an EDITOR key writes the synthetic demo source.
     pub async fn key(&self, role: ctip_api::auth::Role) -> String {
-        ctip_api::auth::create_key(&self.db, role, &format!("test {}", role.as_str()))
-            .await
-            .unwrap()
-            .1
+        let sources: &[&str] = match role {
+            ctip_api::auth::Role::Editor => &[demo::SOURCE_CODE],
+            _ => &[],
+        };
+        self.key_for(role, sources).await
+    }
+
+    /// A new API key of that role, bound to the sources with these codes.
+    pub async fn key_for(&self, role: ctip_api::auth::Role, sources: &[&str]) -> String {
+        let mut bound = Vec::new();
+        for code in sources {
+            bound.push(
+                ctip_api::store::catalogue::source_by_code(&self.db, code)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("no source {code}")),
+            );
+        }
+        let actor = ctip_api::store::writes::Actor {
+            key_id: None,
+            name: "test".to_owned(),
+        };
+        ctip_api::auth::create_key(
+            &self.db,
+            role,
+            &format!("test {}", role.as_str()),
+            &bound,
+            &actor,
+        )
+        .await
+        .unwrap()
+        .1
     }
 
     /// POSTs a query with `Authorization: Bearer <key>`.
@@ -351,8 +379,8 @@ async fn start(
     let mut cfg = ServeConfig::for_database(&url);
     // The fixed test keys, unless the test takes one away (a read-only replica has no K1).
     cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
-    cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex());
-    cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex());
+    cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex().into());
+    cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex().into());
     // The release is looked up once per test (statement counts stay exact on a loaded
     // machine); the test of invalidation asks for frequent checks itself.
     cfg.cache.release_check_ms = 600_000;

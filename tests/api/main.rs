@@ -8,6 +8,7 @@
 mod child;
 mod helpers;
 
+mod bad_input;
 mod caching;
 mod campaigns;
 mod contract;
@@ -16,11 +17,14 @@ mod faults;
 mod headers;
 mod hostile;
 mod http;
+mod key_binding;
+mod key_fingerprint;
 mod limits;
 mod logs;
 mod metrics;
 mod otel;
 mod persisted;
+mod public_changes;
 mod queries_per_request;
 mod ratelimit;
 mod regions;

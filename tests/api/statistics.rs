@@ -568,7 +568,9 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         disclosure: disclosure.clone(),
         k1: None,
         releases: tokio::sync::broadcast::channel(1).0,
+        public_changed: Default::default(),
         loader_delay: std::time::Duration::from_millis(1),
+        max_cell_count: ctip_api::config::DEFAULT_MAX_CELL_COUNT,
     };
     let cases = [
         (
