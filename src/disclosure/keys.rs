@@ -138,9 +138,10 @@ pub struct Keys {
 impl Keys {
     /// Fixed, publicly known keys (`k1` = 32 bytes of `0x01`, `k2` = 32 bytes of `0x02`).
     ///
-    /// **Test only.** With these keys anyone can recompute the noise and so the true counts.
-    /// They exist so tests and snapshot fixtures are reproducible; configuration must never
-    /// fall back to them.
+    /// **Test only** (compiled into unit tests alone: the integration tests and benchmarks
+    /// spell the same bytes out themselves). With these keys anyone can recompute the noise and
+    /// so the true counts; configuration can never fall back to them.
+    #[cfg(test)]
     #[must_use]
     pub const fn test_keys() -> Self {
         Self {

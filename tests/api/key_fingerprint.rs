@@ -29,8 +29,8 @@ async fn build_with(app: &TestApp, k1: Option<&str>, k2: &str) -> Result<Applica
 #[tokio::test]
 async fn a_server_with_other_keys_than_its_counts_were_made_with_refuses_to_start() {
     let app = TestApp::spawn().await;
-    let test_k2 = ctip_api::disclosure::Keys::test_keys().k2.to_hex();
-    let test_k1 = ctip_api::disclosure::Keys::test_keys().k1.to_hex();
+    let test_k2 = crate::helpers::test_keys().k2.to_hex();
+    let test_k1 = crate::helpers::test_keys().k1.to_hex();
     let err = build_with(&app, None, OTHER_KEY)
         .await
         .err()

@@ -90,7 +90,7 @@ async fn subscribers_hear_of_a_release_only_once_the_cache_has_forgotten_the_old
     // cache must be the publication itself, not whatever the HTTP handler does after it.
     let mut cfg = ServeConfig::for_database(&app.database_url);
     cfg.keys.keys_file = "/nonexistent/ctip-test-keys.env".into();
-    cfg.keys.k2 = Some(ctip_api::disclosure::Keys::test_keys().k2.to_hex().into());
+    cfg.keys.k2 = Some(crate::helpers::test_keys().k2.to_hex().into());
     cfg.cache.release_check_ms = 600_000;
     let keys = ctip_api::keys::load(&cfg.keys, false).unwrap();
     let server = Application::with_database(cfg, app.db.clone(), Metrics::new(), keys)

@@ -426,7 +426,7 @@ async fn adding_one_unit_to_one_cell_changes_only_the_nodes_that_contain_it() {
 #[tokio::test]
 async fn no_secret_key_or_internal_value_appears_in_responses_or_the_schema() {
     let app = TestApp::spawn().await;
-    let keys = ctip_api::disclosure::Keys::test_keys();
+    let keys = crate::helpers::test_keys();
     let bodies = [
         app.query("{ dataset { methodology { method notes perturbationTable { trueCount change cellKeyFrom cellKeyTo probability } ageRule { regionLevel granularity allowance } } } }").await,
         stats(&app, json!({ "metric": "VICTIMS_IDENTIFIED", "groupBy": ["REGION"], "filter": { "period": "2024" } })).await,
@@ -559,7 +559,7 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
     use ctip_api::statistics::{Disclosure, run_with};
     let app = TestApp::spawn().await;
     let disclosure = std::sync::Arc::new(Disclosure {
-        k2: ctip_api::disclosure::Keys::test_keys().k2,
+        k2: crate::helpers::test_keys().k2,
         policy: ctip_api::disclosure::DisplayPolicy::DEFAULT,
     });
     let api = ApiContext {

@@ -403,10 +403,7 @@ async fn an_import_killed_midway_leaves_all_or_nothing() {
             "--database-url",
             &url,
         ])
-        .env(
-            "CTIP_K1",
-            ctip_api::disclosure::Keys::test_keys().k1.to_hex(),
-        )
+        .env("CTIP_K1", crate::helpers::test_keys().k1.to_hex())
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -427,10 +424,7 @@ async fn an_import_killed_midway_leaves_all_or_nothing() {
             "--database-url",
             &url,
         ])
-        .env(
-            "CTIP_K1",
-            ctip_api::disclosure::Keys::test_keys().k1.to_hex(),
-        )
+        .env("CTIP_K1", crate::helpers::test_keys().k1.to_hex())
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .status()
