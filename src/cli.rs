@@ -125,7 +125,7 @@ async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std::error::Er
                 (Role::Editor, true) => {
                     return Err(
                         "an EDITOR key writes only the sources it is created for: name \
-                                each with --source CODE (`sources` lists them)"
+                                each with --source CODE (the `sources` query lists them)"
                             .into(),
                     );
                 }
