@@ -8,7 +8,8 @@
 //! - `key_fingerprint` holds an HMAC of a fixed label under K1 and under K2 (never the keys), so
 //!   a server started with other keys than the ones its counts were made with refuses to run.
 //! - the data version reads the audit log by entity: an index makes that a short lookup.
-use sea_orm_migration::sea_orm::ConnectionTrait;
+//! - on PostgreSQL the audit log refuses TRUNCATE as it refuses UPDATE and DELETE.
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 use sea_orm_migration::{prelude::*, schema::*};
 
 pub struct Migration;
@@ -86,6 +87,15 @@ impl MigrationTrait for Migration {
         m.create_index(cell_index("ix_case_count_source_cell", true))
             .await?;
         drop_index(m, "ix_case_count_cell").await?;
+        // The audit log already refuses UPDATE and DELETE; on PostgreSQL, TRUNCATE too.
+        let db = m.get_connection();
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(
+                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
+                 FOR EACH STATEMENT EXECUTE FUNCTION ctip_audit_log_immutable();",
+            )
+            .await?;
+        }
         m.create_index(
             Index::create()
                 .name("ix_audit_log_entity")
@@ -100,6 +110,11 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let a = Alias::new;
+        let db = m.get_connection();
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared("DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log;")
+                .await?;
+        }
         drop_index(m, "ix_audit_log_entity").await?;
         m.create_index(cell_index("ix_case_count_cell", false))
             .await?;

@@ -255,6 +255,10 @@ async fn the_audit_trail_shows_who_did_what_and_cannot_be_edited() {
     assert!(edit.is_err(), "the audit log is append-only");
     let delete = app.db.execute_unprepared("DELETE FROM audit_log").await;
     assert!(delete.is_err(), "the audit log cannot be emptied");
+    if app.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let truncate = app.db.execute_unprepared("TRUNCATE audit_log").await;
+        assert!(truncate.is_err(), "the audit log cannot be truncated");
+    }
     assert_eq!(audit_log::Entity::find().count(&app.db).await.unwrap(), 5);
 }
 
