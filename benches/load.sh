@@ -7,7 +7,7 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ctip_bench CTIP_K2=<64 hex> benches/load.sh
 #
 # Make the scale data set first (more than 5 million finest cells):
-#   ctip-api seed-demo --database-url "$DATABASE_URL" --k1 <64 hex> --scale 220 --from-year 2006 --to-year 2025
+#   CTIP_K1=<64 hex> ctip-api seed-demo --database-url "$DATABASE_URL" --scale 220 --from-year 2006 --to-year 2025
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL}"

@@ -27,12 +27,14 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                     dry_run,
                     database,
                     keys: key_args,
+                    max_cell_count,
                     operator,
                 },
         } => {
             let db = db::connect(database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;
-            let keys = keys::load(&key_args, database.is_embedded_default())?;
+            let keys = keys::load_for(&db, &key_args, database.is_embedded_default()).await?;
+            keys::verify(&db, &keys).await?;
             let k1 = keys.k1.ok_or(keys::KeyLoadError::Missing("K1"))?;
             let src = crate::write::source(&db, &source)
                 .await
@@ -50,6 +52,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 std::io::BufReader::new(reader),
                 &actor,
                 dry_run,
+                max_cell_count,
             )
             .await
             .map_err(|e| e.public_message())?;
@@ -58,7 +61,8 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::SeedDemo(args) => {
             let db = db::connect(args.database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;
-            let keys = keys::load(&args.keys, args.database.is_embedded_default())?;
+            let keys = keys::load_for(&db, &args.keys, args.database.is_embedded_default()).await?;
+            keys::verify(&db, &keys).await?;
             let k1 = keys.k1.ok_or(keys::KeyLoadError::Missing("K1"))?;
             let params = demo::DemoParams {
                 seed: args.seed,
@@ -109,17 +113,49 @@ async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std::error::Er
         KeysCommand::Create {
             role,
             name,
+            sources,
+            operator,
             database,
         } => {
-            let role = crate::auth::Role::parse(&role)
-                .filter(|r| *r != crate::auth::Role::Reader)
+            use crate::auth::Role;
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::Reader)
                 .ok_or("--role must be EDITOR or ADMIN (READER needs no key)")?;
+            match (role, sources.is_empty()) {
+                (Role::Editor, true) => {
+                    return Err(
+                        "an EDITOR key writes only the sources it is created for: name \
+                                each with --source CODE (the `sources` query lists them)"
+                            .into(),
+                    );
+                }
+                (Role::Admin, false) => {
+                    return Err("an ADMIN key writes every source: leave out --source".into());
+                }
+                _ => {}
+            }
             let db = db::connect(database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;
-            let (model, key) = crate::auth::create_key(&db, role, &name).await?;
+            let mut bound = Vec::with_capacity(sources.len());
+            for code in &sources {
+                let found = crate::store::catalogue::source_by_code(&db, code)
+                    .await?
+                    .ok_or_else(|| format!("no source has the code \"{code}\""))?;
+                bound.push(found);
+            }
+            let actor = crate::store::writes::Actor {
+                key_id: None,
+                name: format!("cli:{operator}"),
+            };
+            let (model, key) = crate::auth::create_key(&db, role, &name, &bound, &actor).await?;
+            let scope = if sources.is_empty() {
+                String::new()
+            } else {
+                format!(", writing {}", sources.join(", "))
+            };
             writeln!(
                 out,
-                "created key {} ({}) for \"{}\"; it is shown once, keep it now:",
+                "created key {} ({}{scope}) for \"{}\"; it is shown once, keep it now:",
                 model.id,
                 role.as_str(),
                 model.name
@@ -129,17 +165,23 @@ async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std::error::Er
         KeysCommand::List { database } => {
             let db = db::connect(database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;
-            writeln!(out, "id\trole\tprefix\tcreated\trevoked\tname")?;
+            writeln!(out, "id\trole\tsources\tprefix\tcreated\trevoked\tname")?;
+            let bound = crate::auth::key_sources(&db).await?;
             for k in crate::auth::list_keys(&db).await? {
+                let sources = bound
+                    .get(&k.id)
+                    .map(|codes| codes.join(","))
+                    .unwrap_or_else(|| "-".to_owned());
                 let revoked = k
                     .revoked_at
                     .map(|d| d.to_rfc3339())
                     .unwrap_or_else(|| "-".to_owned());
                 writeln!(
                     out,
-                    "{}\t{}\t{}…\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}…\t{}\t{}\t{}",
                     k.id,
                     k.role,
+                    sources,
                     k.key_prefix,
                     k.created_at.to_rfc3339(),
                     revoked,
@@ -147,9 +189,18 @@ async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std::error::Er
                 )?;
             }
         }
-        KeysCommand::Revoke { id, database } => {
+        KeysCommand::Revoke {
+            id,
+            operator,
+            database,
+        } => {
             let db = db::connect(database.url(), &Metrics::new()).await?;
-            if !crate::auth::revoke_key(&db, id).await? {
+            db::migrate(&db).await?;
+            let actor = crate::store::writes::Actor {
+                key_id: None,
+                name: format!("cli:{operator}"),
+            };
+            if !crate::auth::revoke_key(&db, id, &actor).await? {
                 return Err(format!("no active key has the id {id}").into());
             }
             writeln!(out, "revoked key {id}")?;

@@ -9,6 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// The embedded default database: a SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ctip.db?mode=rwc";
 
+/// The largest count one cell may hold unless configured otherwise.
+pub const DEFAULT_MAX_CELL_COUNT: i64 = 1_000_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "ctip-api",
@@ -52,12 +55,20 @@ pub enum Command {
 pub enum KeysCommand {
     /// Create a key; the key itself is printed alone on the last line, once: it is stored hashed.
     Create {
-        /// EDITOR (writes) or ADMIN (also publishes releases and reads the audit log).
+        /// EDITOR (writes the sources named with --source) or ADMIN (writes any source, publishes
+        /// releases and reads the audit log).
         #[arg(long)]
         role: String,
         /// Who or what the key is for.
         #[arg(long)]
         name: String,
+        /// Code of a source the EDITOR key may write (repeat it for several). An EDITOR key
+        /// reads and writes nothing of any other source.
+        #[arg(long = "source", value_name = "CODE")]
+        sources: Vec<String>,
+        /// Who creates the key, as the audit log records it.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        operator: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -70,6 +81,9 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id, from `keys list`.
         id: i32,
+        /// Who revokes the key, as the audit log records it.
+        #[arg(long, env = "USER", default_value = "unknown")]
+        operator: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -92,6 +106,9 @@ pub enum ImportCommand {
         database: DatabaseArgs,
         #[command(flatten)]
         keys: KeyArgs,
+        /// Largest count one cell may hold (a count above it is refused with its line).
+        #[arg(long, env = "CTIP_MAX_CELL_COUNT", default_value_t = DEFAULT_MAX_CELL_COUNT, value_parser = clap::value_parser!(i64).range(1..))]
+        max_cell_count: i64,
         /// Who runs the import, as the audit log records it.
         #[arg(long, env = "USER", default_value = "unknown")]
         operator: String,
@@ -185,15 +202,48 @@ impl DatabaseArgs {
 #[derive(Debug, Clone, Args)]
 pub struct KeyArgs {
     /// File holding the disclosure secrets K1 and K2 (hex). The embedded default creates it,
-    /// readable by its owner only, next to the database.
+    /// readable by its owner only, next to the database, while the database holds no counts.
+    /// CTIP_K1 and CTIP_K2 in the environment override it; the keys are never taken from the
+    /// command line, which every user of the machine can read in the process list.
     #[arg(long, env = "CTIP_KEYS_FILE", default_value = "ctip-keys.env")]
     pub keys_file: PathBuf,
-    /// K1 (64 hex digits), the ingest key; overrides the file. Needed where counts are written.
-    #[arg(long, env = "CTIP_K1", hide_env_values = true)]
-    pub k1: Option<String>,
-    /// K2 (64 hex digits), the serving key; overrides the file. Needed where counts are served.
-    #[arg(long, env = "CTIP_K2", hide_env_values = true)]
-    pub k2: Option<String>,
+    /// K1 (64 hex digits), the ingest key, from CTIP_K1; needed where counts are written.
+    #[arg(skip = KeyText::from_env("CTIP_K1"))]
+    pub k1: Option<KeyText>,
+    /// K2 (64 hex digits), the serving key, from CTIP_K2; needed where counts are served.
+    #[arg(skip = KeyText::from_env("CTIP_K2"))]
+    pub k2: Option<KeyText>,
+}
+
+/// The text of a disclosure key as configured, before it is parsed: its `Debug` never shows it.
+#[derive(Clone)]
+pub struct KeyText(String);
+
+impl KeyText {
+    /// The key from that environment variable, when it is set and not empty.
+    fn from_env(var: &str) -> Option<Self> {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(KeyText)
+    }
+
+    /// The configured text (64 hex digits when well formed).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for KeyText {
+    fn from(text: String) -> Self {
+        KeyText(text)
+    }
+}
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -208,6 +258,10 @@ pub struct ServeConfig {
     /// Values below this are shown as "<threshold" (5 by default; 10 is the strict setting).
     #[arg(long, env = "CTIP_DISCLOSURE_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(i64).range(1..=100))]
     pub disclosure_threshold: i64,
+    /// Largest count one cell may hold: a count above it is refused with its line, before any
+    /// key is computed (a typo such as 1000000000 would otherwise cost a billion HMACs).
+    #[arg(long, env = "CTIP_MAX_CELL_COUNT", default_value_t = DEFAULT_MAX_CELL_COUNT, value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_cell_count: i64,
     /// Largest page a list returns (`first` above it is refused).
     #[arg(long, env = "CTIP_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: u32,
@@ -430,6 +484,7 @@ impl ServeConfig {
                 k2: None,
             },
             disclosure_threshold: 5,
+            max_cell_count: DEFAULT_MAX_CELL_COUNT,
             max_page_size: 100,
             shutdown_grace_seconds: 5,
             limits: LimitsConfig::default(),
@@ -491,6 +546,26 @@ mod tests {
             format!("{:?}", cfg.limits),
             format!("{:?}", LimitsConfig::default())
         );
+    }
+
+    #[test]
+    fn the_disclosure_keys_are_never_taken_from_the_command_line_nor_printed() {
+        let hex = "ab".repeat(32);
+        for flag in ["--k1", "--k2"] {
+            assert!(
+                Cli::try_parse_from(["ctip-api", "serve", flag, hex.as_str()]).is_err(),
+                "{flag} accepted on the command line"
+            );
+        }
+        let mut cfg = ServeConfig::for_database("sqlite::memory:");
+        cfg.keys.k1 = Some(KeyText::from(hex.clone()));
+        cfg.keys.k2 = Some(KeyText::from("cd".repeat(32)));
+        let printed = format!("{cfg:?}");
+        assert!(
+            !printed.contains(&hex) && !printed.contains(&"cd".repeat(32)),
+            "{printed}"
+        );
+        assert!(printed.contains("[redacted]"));
     }
 
     #[test]

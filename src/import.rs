@@ -40,11 +40,13 @@ pub async fn import_counts<R: Read>(
     reader: R,
     actor: &Actor,
     dry_run: bool,
+    max_count: i64,
 ) -> Result<ImportOutcome, AppError> {
     let regions = RegionIndex::load(db).await?;
     let limits = ImportLimits {
         today: write::today(),
         max_errors: MAX_PROBLEMS,
+        max_count,
     };
     let refused = |problems: Vec<RowError>, rows: u64, faulty: u64| ImportOutcome {
         accepted: false,

@@ -1,13 +1,18 @@
 //! The disclosure secrets K1 (ingest) and K2 (serving): from the environment, from a key file, or,
-//! for the embedded default only, generated on first start into a file only its owner can read.
-//! They are never logged: [`Secret`]'s `Debug` prints `[redacted]`.
+//! for the embedded default only, generated on first start into a file only its owner can read,
+//! and only while its database holds no counts. They are never logged: [`Secret`]'s `Debug`
+//! prints `[redacted]`. The keys are part of the data (every published value depends on them):
+//! [`verify`] refuses keys other than those the stored counts were made with.
 use std::io::Write;
 use std::path::Path;
 
 use rand::RngCore;
 
+use sea_orm::ConnectionTrait;
+
 use crate::config::KeyArgs;
 use crate::disclosure::Secret;
+use crate::store::fingerprints::{self, Check};
 
 /// The secrets a process holds. A serving replica needs only K2; a writer only K1.
 #[derive(Debug, Default)]
@@ -29,6 +34,20 @@ pub enum KeyLoadError {
         "the disclosure key {0} is not configured: set CTIP_{0} or name a key file with CTIP_KEYS_FILE"
     )]
     Missing(&'static str),
+    #[error(
+        "the database holds counts but the key file {0} is missing: restore it (or set CTIP_K1 and \
+         CTIP_K2) from your backup. New keys would change every published value and break every \
+         citation, so none are made; to start afresh instead, move the database away"
+    )]
+    LostFile(String),
+    #[error(
+        "the disclosure key {0} is not the one the counts in this database were made with (its \
+         fingerprint differs): configure the key file or CTIP_{0} that belongs to this database. \
+         Other keys would change every published value and break every citation"
+    )]
+    Mismatch(&'static str),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
 }
 
 fn parse(name: &'static str, hex: &str) -> Result<Secret, KeyLoadError> {
@@ -94,10 +113,40 @@ pub fn load(args: &KeyArgs, create: bool) -> Result<KeySet, KeyLoadError> {
         KeySet::default()
     };
     if let Some(k1) = &args.k1 {
-        keys.k1 = Some(parse("K1", k1)?);
+        keys.k1 = Some(parse("K1", k1.expose())?);
     }
     if let Some(k2) = &args.k2 {
-        keys.k2 = Some(parse("K2", k2)?);
+        keys.k2 = Some(parse("K2", k2.expose())?);
     }
     Ok(keys)
+}
+
+/// Loads the keys for a process on `db`. The embedded default makes new keys only while the
+/// database holds no counts: a lost key file is reported, never silently replaced.
+pub async fn load_for(
+    db: &impl ConnectionTrait,
+    args: &KeyArgs,
+    embedded_default: bool,
+) -> Result<KeySet, KeyLoadError> {
+    let configured = args.keys_file.exists() || args.k1.is_some() || args.k2.is_some();
+    if embedded_default && !configured && fingerprints::holds_counts(db).await? {
+        return Err(KeyLoadError::LostFile(args.keys_file.display().to_string()));
+    }
+    load(args, embedded_default)
+}
+
+/// Checks each key held against the fingerprint the database holds for it (recording it where
+/// none is held yet). Refuses keys that do not match a database holding counts.
+pub async fn verify(db: &impl ConnectionTrait, keys: &KeySet) -> Result<(), KeyLoadError> {
+    for (name, key) in [("K1", &keys.k1), ("K2", &keys.k2)] {
+        let Some(key) = key else { continue };
+        match fingerprints::check(db, name, key).await? {
+            Check::Matches => {}
+            Check::Recorded => {
+                tracing::info!(key = name, "recorded the fingerprint of the disclosure key");
+            }
+            Check::Mismatch => return Err(KeyLoadError::Mismatch(name)),
+        }
+    }
+    Ok(())
 }

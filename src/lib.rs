@@ -9,9 +9,12 @@
 //! - [`store`]: sea-orm queries, one function per question the API asks the database.
 //! - [`disclosure`]: the disclosure policy (cell-key perturbation, display rule, query lattice); pure.
 //! - [`demo`]: the seeded generator of the synthetic demo data set.
-//! - [`keys`]: loading (or, for the embedded default, creating) the disclosure secrets.
+//! - [`keys`]: loading (or, for the embedded default, creating) the disclosure secrets, and
+//!   checking them against the fingerprints the database holds.
+//! - [`calendar`]: dates as Vietnam reads them (Asia/Ho_Chi_Minh).
 //! - [`error`], [`metrics`], [`telemetry`], [`db`]: the cross-cutting pieces.
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod connection;

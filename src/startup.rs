@@ -50,9 +50,10 @@ pub struct Application {
 impl Application {
     pub async fn build(cfg: ServeConfig) -> Result<Self, StartupError> {
         let metrics = Metrics::new();
-        let keys = keys::load(&cfg.keys, cfg.database.is_embedded_default())?;
         let db = db::connect(cfg.database.url(), &metrics).await?;
         db::migrate(&db).await?;
+        let keys = keys::load_for(&db, &cfg.keys, cfg.database.is_embedded_default()).await?;
+        keys::verify(&db, &keys).await?;
         if cfg.database.is_embedded_default() {
             // The embedded default fills itself with synthetic demo data, so a newcomer sees numbers.
             let k1 = keys.k1.as_ref().ok_or(keys::KeyLoadError::Missing("K1"))?;
@@ -75,6 +76,8 @@ impl Application {
         metrics: Metrics,
         keys: keys::KeySet,
     ) -> Result<Self, StartupError> {
+        // Keys other than those the stored counts were made with would change every value.
+        keys::verify(&db, &keys).await?;
         let k2 = keys.k2.clone().ok_or(keys::KeyLoadError::Missing("K2"))?;
         metrics.set_operation_name_limit(cfg.metrics_max_operation_names);
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
@@ -99,7 +102,15 @@ impl Application {
             disclosure,
             k1: keys.k1.map(Arc::new),
             releases,
+            public_changed: match &cache {
+                Some(cache) => {
+                    let cache = cache.clone();
+                    crate::graphql::PublicChange::new(move || cache.data_changed())
+                }
+                None => crate::graphql::PublicChange::default(),
+            },
             loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
+            max_cell_count: cfg.max_cell_count,
         };
         let trusted = cfg
             .trusted_documents

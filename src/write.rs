@@ -2,13 +2,14 @@
 //! against the reference data, then writes them through `store::writes` in one transaction.
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use entity::{region, source};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
 use crate::dimensions::{self, Category, MetricKind};
 use crate::disclosure::Secret;
 use crate::error::AppError;
+use crate::store::fingerprints::{self, Check};
 use crate::store::writes::{self, Actor, Changes, CountWrite};
 
 /// The provinces by code, to check that a count's province existed in its month.
@@ -73,6 +74,7 @@ pub fn validate(
     input: &CountInput,
     regions: &RegionIndex,
     today: NaiveDate,
+    max_count: i64,
 ) -> Result<CountWrite, Vec<String>> {
     let mut errors = Vec::new();
     let month = parse_month(&input.month, today)
@@ -119,6 +121,8 @@ pub fn validate(
             "the count must be 0 or more; it was {}",
             input.count
         ));
+    } else if let Err(e) = crate::ingest::csv::within_ceiling(input.count, max_count) {
+        errors.push(e);
     }
     let region = month.and_then(|(y, m)| {
         regions
@@ -173,12 +177,29 @@ pub async fn source(db: &DatabaseConnection, id: &str) -> Result<source::Model, 
         .ok_or_else(|| AppError::BadUserInput(format!("no source has the code \"{code}\"; create it first (createSource) or list them with `sources`")))
 }
 
+/// Today in Vietnam: a month has ended when it has ended in Vietnam.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    crate::calendar::today()
 }
 
-/// Validates every input, then writes all of them in one transaction, or nothing.
-/// With `dry_run` the transaction is rolled back: the answer says what would change.
+/// Refuses a batch that names the same cell twice (which count would be meant?).
+pub fn refuse_repeated_cells(rows: &[CountWrite]) -> Result<(), AppError> {
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(r.cell_label(), i) {
+            return Err(AppError::BadUserInput(format!(
+                "nothing was written: counts[{i}] is the same cell as counts[{first}] ({}): send each cell once",
+                r.cell_label()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes validated counts in one transaction, or nothing. The record keys are computed first,
+/// away from the async workers and before the writers' lock is taken: a big count costs its
+/// writer time, never the other writers. With `dry_run` the transaction is rolled back: the
+/// answer says what would change.
 pub async fn write_counts(
     db: &DatabaseConnection,
     k1: &Secret,
@@ -187,8 +208,23 @@ pub async fn write_counts(
     actor: &Actor,
     dry_run: bool,
 ) -> Result<Changes, AppError> {
+    let key_sums = {
+        let (k1, rows) = (k1.clone(), rows.to_vec());
+        tokio::task::spawn_blocking(move || writes::key_sums(&k1, &rows))
+            .await
+            .map_err(|e| AppError::Internal(format!("computing record keys: {e}")))?
+    };
     let txn = db.begin().await?;
-    let changes = writes::apply_counts(&txn, k1, source_id, rows, actor).await?;
+    writes::lock_writers(&txn).await?;
+    // Counts keyed with another K1 than the stored ones would get noise from unrelated keys.
+    if fingerprints::check(&txn, "K1", k1).await? == Check::Mismatch {
+        return Err(AppError::Forbidden(
+            "nothing was written: this server's ingest key (K1) is not the one the counts in the \
+             database were made with; configure the key file or CTIP_K1 that belongs to it"
+                .to_owned(),
+        ));
+    }
+    let changes = writes::apply_counts(&txn, source_id, rows, &key_sums, actor).await?;
     if dry_run {
         txn.rollback().await?;
     } else {

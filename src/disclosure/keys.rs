@@ -62,6 +62,18 @@ impl Secret {
         hex::encode(self.0)
     }
 
+    /// A fingerprint of the secret: HMAC-SHA256 of a fixed label under it, in hexadecimal.
+    ///
+    /// Stored in the database beside the counts the key made (or serves), so a process started
+    /// with other keys can tell and refuse. It reveals nothing of the key: finding a key from it
+    /// is as hard as forging the MAC.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        let mut mac = self.mac();
+        mac.update(b"ctip-key-fingerprint|v1");
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     /// An HMAC-SHA256 instance keyed with this secret.
     ///
     /// HMAC pads a key shorter than the hash block (64 bytes for SHA-256) with zeros, so
@@ -126,9 +138,10 @@ pub struct Keys {
 impl Keys {
     /// Fixed, publicly known keys (`k1` = 32 bytes of `0x01`, `k2` = 32 bytes of `0x02`).
     ///
-    /// **Test only.** With these keys anyone can recompute the noise and so the true counts.
-    /// They exist so tests and snapshot fixtures are reproducible; configuration must never
-    /// fall back to them.
+    /// **Test only** (compiled into unit tests alone: the integration tests and benchmarks
+    /// spell the same bytes out themselves). With these keys anyone can recompute the noise and
+    /// so the true counts; configuration can never fall back to them.
+    #[cfg(test)]
     #[must_use]
     pub const fn test_keys() -> Self {
         Self {

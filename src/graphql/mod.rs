@@ -40,8 +40,30 @@ pub struct ApiContext {
     pub k1: Option<Arc<Secret>>,
     /// Tells subscribers that a release was published.
     pub releases: broadcast::Sender<release::Model>,
+    /// Run when a release is published, before subscribers hear of it: empties this process's
+    /// response cache, so a dashboard that refreshes at once gets the new release.
+    pub public_changed: PublicChange,
     /// How long a DataLoader waits to gather keys into one statement.
     pub loader_delay: std::time::Duration,
+    /// The largest count one cell may hold (larger ones are refused before any key is computed).
+    pub max_cell_count: i64,
+}
+
+/// What to do, in this process, when the data the public sees has changed.
+#[derive(Clone, Default)]
+pub struct PublicChange(Option<Arc<dyn Fn() + Send + Sync>>);
+
+impl PublicChange {
+    pub fn new(f: impl Fn() + Send + Sync + 'static) -> Self {
+        PublicChange(Some(Arc::new(f)))
+    }
+
+    /// Runs it (nothing when none was given).
+    pub fn notify(&self) {
+        if let Some(f) = &self.0 {
+            f();
+        }
+    }
 }
 
 /// The query root: every public read of the API.

@@ -143,8 +143,9 @@ pub struct MutationRoot;
 /// EDITOR for data, ADMIN to publish.
 #[Object]
 impl MutationRoot {
-    /// Writes counts into the draft release (EDITOR). All or nothing; writing the same batch
-    /// twice changes nothing the second time. The answer says what changed.
+    /// Writes counts into the draft release (an EDITOR key bound to the source, or ADMIN). All or
+    /// nothing; writing the same batch twice changes nothing the second time. The answer says
+    /// what changed among the source's own cells: other sources' counts are never compared.
     async fn upsert_counts(
         &self,
         ctx: &Context<'_>,
@@ -158,6 +159,7 @@ impl MutationRoot {
         let api = ctx.data::<ApiContext>()?;
         let k1 = ingest_key(api)?;
         let src = write::source(&api.db, &source).await?;
+        who.may_write(&src)?;
         let regions = RegionIndex::load(&api.db).await?;
         let today = write::today();
         let mut rows = Vec::with_capacity(counts.len());
@@ -173,7 +175,7 @@ impl MutationRoot {
                 destination: c.destination.clone(),
                 count: c.count,
             };
-            match write::validate(&input, &regions, today) {
+            match write::validate(&input, &regions, today, api.max_cell_count) {
                 Ok(w) => rows.push(w),
                 Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}]: {e}"))),
             }
@@ -185,6 +187,7 @@ impl MutationRoot {
             ))
             .into());
         }
+        write::refuse_repeated_cells(&rows)?;
         let changes = write::write_counts(&api.db, k1, src.id, &rows, &actor(who), dry_run).await?;
         Ok(WriteResult::from(changes, dry_run))
     }
@@ -204,14 +207,22 @@ impl MutationRoot {
         let api = ctx.data::<ApiContext>()?;
         let k1 = ingest_key(api)?;
         let src = write::source(&api.db, &source).await?;
+        who.may_write(&src)?;
         let dry_run = dry_run.unwrap_or(false);
-        let outcome =
-            crate::import::import_counts(&api.db, k1, src.id, csv.as_bytes(), &actor(who), dry_run)
-                .await?;
+        let outcome = crate::import::import_counts(
+            &api.db,
+            k1,
+            src.id,
+            csv.as_bytes(),
+            &actor(who),
+            dry_run,
+            api.max_cell_count,
+        )
+        .await?;
         Ok(outcome.into())
     }
 
-    /// Records a new source (EDITOR).
+    /// Records a new source (EDITOR); an EDITOR key may then write it.
     async fn create_source(
         &self,
         ctx: &Context<'_>,
@@ -259,6 +270,18 @@ impl MutationRoot {
         .insert(&txn)
         .await
         .map_err(AppError::from)?;
+        // The EDITOR key that records a source may write it (nobody else's data is in it).
+        if who.role == Role::Editor
+            && let Some(key_id) = who.key_id
+        {
+            entity::api_key_source::ActiveModel {
+                key_id: Set(key_id),
+                source_id: Set(model.id),
+            }
+            .insert(&txn)
+            .await
+            .map_err(AppError::from)?;
+        }
         let after = serde_json::json!({ "code": model.code, "title": model.title, "publisher": model.publisher }).to_string();
         writes::record(
             &txn,
@@ -275,7 +298,8 @@ impl MutationRoot {
         Ok(Source(model))
     }
 
-    /// Replaces the fields of a source, found by its code (EDITOR). What cites it keeps citing it.
+    /// Replaces the fields of a source, found by its code (an EDITOR key bound to it, or ADMIN).
+    /// What cites it keeps citing it.
     async fn update_source(
         &self,
         ctx: &Context<'_>,
@@ -291,6 +315,7 @@ impl MutationRoot {
         let found = found.ok_or_else(|| {
             AppError::NotFound(format!("no source has the code \"{}\"", input.code))
         })?;
+        who.may_write(&found)?;
         if found.synthetic {
             return Err(AppError::Forbidden(
                 "the synthetic demo source is written by the generator only".to_owned(),
@@ -325,7 +350,8 @@ impl MutationRoot {
         Ok(Source(saved))
     }
 
-    /// Retires a source: it leaves the list of sources; what cites it keeps citing it (EDITOR).
+    /// Retires a source: it leaves the list of sources; what cites it keeps citing it (an EDITOR
+    /// key bound to it, or ADMIN).
     async fn retire_source(
         &self,
         ctx: &Context<'_>,
@@ -340,6 +366,7 @@ impl MutationRoot {
             .map_err(AppError::from)?;
         let found = found
             .ok_or_else(|| AppError::NotFound(format!("no source has the code \"{code}\"")))?;
+        who.may_write(&found)?;
         let mut m: source::ActiveModel = found.clone().into();
         m.retired = Set(true);
         let saved = m.update(&txn).await.map_err(AppError::from)?;
@@ -383,7 +410,9 @@ impl MutationRoot {
             .into());
         };
         txn.commit().await.map_err(AppError::from)?;
-        // Subscribers refresh; nobody listening is fine.
+        // This process's cache forgets the old release first: subscribers refresh at once, and
+        // must get the new one. Nobody listening is fine.
+        api.public_changed.notify();
         let _ = api.releases.send(published.clone());
         Ok(Release(published))
     }

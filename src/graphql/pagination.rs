@@ -134,9 +134,13 @@ pub fn page_args(
     };
     let offset = match after {
         None => 0,
-        Some(c) => decode_cursor(&c)
-            .map(|o| o + 1)
-            .ok_or_else(|| AppError::BadUserInput("`after` is not a cursor this API issued; use `pageInfo.endCursor` or an edge's `cursor`.".to_owned()))?,
+        Some(c) => {
+            let last = decode_cursor(&c).ok_or_else(|| AppError::BadUserInput("`after` is not a cursor this API issued; use `pageInfo.endCursor` or an edge's `cursor`.".to_owned()))?;
+            // The page must end within what a database offset can say (a signed 64-bit number).
+            last.checked_add(1)
+                .filter(|o| o.checked_add(limit).is_some_and(|end| i64::try_from(end).is_ok()))
+                .ok_or_else(|| AppError::BadUserInput("`after` points beyond the end of any list; use `pageInfo.endCursor` or an edge's `cursor`.".to_owned()))?
+        }
     };
     Ok(PageArgs { offset, limit })
 }

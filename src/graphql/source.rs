@@ -179,7 +179,7 @@ impl Dataset {
                 "ctip-api, release {} (published {}). Anonymized with the cell-key method; values are adjusted.",
                 r.code,
                 r.published_at
-                    .map(|d| d.date_naive().to_string())
+                    .map(|d| crate::calendar::date_in_vietnam(d).to_string())
                     .unwrap_or_default()
             ),
             None => "ctip-api (no release published yet).".to_owned(),

@@ -383,8 +383,9 @@ async fn run(
             }
         }))
         .await;
-        // What this process wrote is never answered from its cache again (other replicas see
-        // the new data version within their release check).
+        // The data version is looked up anew after a write: a public change (a release, a
+        // catalogue edit) is never answered from the old answers again; a draft write leaves the
+        // version as it was. Other replicas see a new version within their release check.
         if writes && let Some(cache) = &state.cache {
             cache.data_changed();
         }

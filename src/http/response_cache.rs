@@ -170,6 +170,9 @@ impl Shared {
 pub struct ResponseCache {
     answers: Cache<Key, Arc<Answer>>,
     version: Cache<(), Arc<str>>,
+    /// The version the answers held in memory were made for: when a lookup finds another one,
+    /// they are dropped (answers are keyed by version, so this only frees their memory sooner).
+    seen: Arc<std::sync::Mutex<Option<Arc<str>>>>,
     shared: Option<Arc<Shared>>,
 }
 
@@ -195,6 +198,7 @@ impl ResponseCache {
                 .max_capacity(1)
                 .time_to_live(release_check)
                 .build(),
+            seen: Arc::default(),
             shared: redis.map(|(redis, prefix)| {
                 Arc::new(Shared {
                     redis,
@@ -205,11 +209,12 @@ impl ResponseCache {
         })
     }
 
-    /// Forgets the data version and every answer held in memory: this process just wrote (Redis
-    /// entries of the old version are no longer read, and expire).
+    /// Looks the data version up again on the next request: this process just wrote. When the
+    /// write changed what the public sees (a release, a catalogue edit), the version is new and
+    /// every answer of the old one is dropped (Redis entries of the old version are no longer
+    /// read, and expire); a draft write leaves the version, and so every answer, as it was.
     pub fn data_changed(&self) {
         self.version.invalidate_all();
-        self.answers.invalidate_all();
     }
 
     /// The answer to one prepared query operation: from memory, from Redis, or by running it
@@ -270,7 +275,16 @@ impl ResponseCache {
     async fn current_version(&self, db: &DatabaseConnection) -> Option<Arc<str>> {
         let lookup = async {
             match crate::store::catalogue::data_version(db).await {
-                Ok(Some(v)) => Ok(Arc::from(v.as_str())),
+                Ok(Some(v)) => {
+                    let v: Arc<str> = Arc::from(v.as_str());
+                    if let Ok(mut seen) = self.seen.lock()
+                        && seen.as_ref() != Some(&v)
+                    {
+                        self.answers.invalidate_all();
+                        *seen = Some(Arc::clone(&v));
+                    }
+                    Ok(v)
+                }
                 Ok(None) => Err("no published release"),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot look up the data version; not caching");

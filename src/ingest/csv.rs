@@ -119,6 +119,9 @@ pub struct ImportLimits {
     pub today: NaiveDate,
     /// [`read_all`] stops collecting errors after this many, but keeps counting faulty records.
     pub max_errors: usize,
+    /// The largest count one cell may hold: a larger one is refused with its line, before any
+    /// key is computed for it.
+    pub max_count: i64,
 }
 
 /// Everything wrong with a file, as returned by [`read_all`].
@@ -336,7 +339,11 @@ impl<C: RegionCheck> Checker<C> {
                 errors.push((column, not_broken_down(metric, category)));
             }
         }
-        let count = keep(&mut errors, COUNT, text(COUNT).and_then(parse_count));
+        let max_count = self.limits.max_count;
+        let count = text(COUNT)
+            .and_then(parse_count)
+            .and_then(|n| within_ceiling(n, max_count));
+        let count = keep(&mut errors, COUNT, count);
         // The region can only be checked against a valid month.
         if let (Some(region), Some((year, month))) = (region, month) {
             keep(&mut errors, REGION, self.regions.check(region, year, month));
@@ -528,6 +535,18 @@ fn parse_count(s: &str) -> Result<i64, String> {
             "{v} is not a count: write a whole number of 0 or more in digits only, without \
              sign, decimals, exponent, spaces or thousands separators, e.g. 12"
         ))
+    }
+}
+
+/// A count no larger than the ceiling a cell may hold.
+pub fn within_ceiling(n: i64, max: i64) -> Result<i64, String> {
+    if n > max {
+        Err(format!(
+            "{n} is more than a cell may hold ({max} at most): check the number for a typo \
+             (the ceiling is the setting CTIP_MAX_CELL_COUNT)"
+        ))
+    } else {
+        Ok(n)
     }
 }
 

@@ -21,6 +21,7 @@ fn limits() -> ImportLimits {
     ImportLimits {
         today: date(2025, 7, 14),
         max_errors: 100,
+        max_count: 1_000_000,
     }
 }
 
@@ -346,8 +347,22 @@ fn a_count_must_be_plain_digits() {
         &good_with("month", "2024-08"),
     ]));
     assert_eq!(rows.unwrap()[0].count, 7);
-    let largest = read(&file(&[&good_with("count", "9223372036854775807")])).unwrap();
-    assert_eq!(largest[0].count, i64::MAX);
+    let largest = read(&file(&[&good_with("count", "1000000")])).unwrap();
+    assert_eq!(largest[0].count, 1_000_000, "the ceiling itself is a count");
+}
+
+#[test]
+fn a_count_above_the_ceiling_is_refused_with_its_line() {
+    for value in ["1000001", "1000000000", "9223372036854775807"] {
+        let e = errors(&file(&[GOOD, &good_with("count", value)]));
+        assert_eq!(e.len(), 1, "{value}: {e:?}");
+        assert_eq!((e[0].line, e[0].column), (3, Some("count")), "{value}");
+        assert!(
+            e[0].message.contains(value) && e[0].message.contains("1000000 at most"),
+            "{}",
+            e[0]
+        );
+    }
 }
 
 #[test]
@@ -464,6 +479,7 @@ fn only_past_months_are_accepted() {
     let new_year = ImportLimits {
         today: date(2025, 1, 1),
         max_errors: 10,
+        ..limits()
     };
     let december = file(&[&good_with("month", "2024-12")]);
     assert!(read_all(december.as_bytes(), Provinces, new_year).is_ok());
@@ -709,7 +725,7 @@ fn valid_row() -> impl Strategy<Value = CountRow> {
         1..=63u32,
         (1990..=2025i32, 1..=12u32),
         dims,
-        0..=i64::MAX,
+        0..=1_000_000i64,
     )
         .prop_map(|(m, province, (year, month), (s, a, f, d), count)| {
             let metric = MetricKind::ALL[m];

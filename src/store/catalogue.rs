@@ -58,24 +58,35 @@ pub async fn current_release(db: &impl ConnectionTrait) -> Result<Option<release
         .await
 }
 
+/// The audited entities the public sees: an edit of one of them changes the data version. Draft
+/// counts (`case_count`) and API keys are not public: writing them must not change what caches
+/// and ETags are keyed by, or anyone could watch editors work (and every cache would empty during
+/// an import). A new public entity belongs here.
+pub const PUBLIC_ENTITIES: [&str; 6] = [
+    "release",
+    "source",
+    "agency",
+    "campaign",
+    "activity",
+    "published_figure",
+];
+
 /// What the public sees, as one string that changes with it: the current release and the last
-/// write (every write is audited, in the transaction that makes it). `None` before any release.
+/// edit of the public catalogue (every edit is audited, in the transaction that makes it).
+/// `None` before any release.
 pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<String>, DbErr> {
     let Some(release) = current_release(db).await? else {
         return Ok(None);
     };
-    let last_write: Option<i64> = audit_log::Entity::find()
+    let last_edit: Option<i64> = audit_log::Entity::find()
         .select_only()
         .column_as(audit_log::Column::Id.max(), "last")
+        .filter(audit_log::Column::Entity.is_in(PUBLIC_ENTITIES))
         .into_tuple()
         .one(db)
         .await?
         .flatten();
-    Ok(Some(format!(
-        "{}:{}",
-        release.code,
-        last_write.unwrap_or(0)
-    )))
+    Ok(Some(format!("{}:{}", release.code, last_edit.unwrap_or(0))))
 }
 
 pub async fn agency_by_code(

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod campaign;
 pub mod catalogue;
+pub mod fingerprints;
 pub mod region;
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};

@@ -32,6 +32,11 @@ pub struct CountWrite {
 }
 
 impl CountWrite {
+    /// The cell, as messages and the audit log name it.
+    pub fn cell_label(&self) -> String {
+        self.key()
+    }
+
     fn key(&self) -> String {
         format!(
             "{}|{}|{}-{:02}|{}|{}|{}|{}",
@@ -133,27 +138,62 @@ async fn audit(
     Ok(())
 }
 
-/// Writes counts into the draft: a new cell is inserted, a changed one gets a new version (the
-/// published version stays for the releases that hold it), a count set to 0 removes the cell from
-/// the draft. Key sums come from K1 (disclosure.md §1): lowering a count drops its last keys.
+/// The key sum of each row (disclosure.md §1; 0 for a count of 0), in order. One HMAC per unit:
+/// run it before taking the writers' lock, and off the async workers.
+pub fn key_sums(k1: &Secret, rows: &[CountWrite]) -> Vec<i64> {
+    rows.iter()
+        .map(|w| {
+            let cell = Cell {
+                province: &w.region_code,
+                year: w.year,
+                month: w.month,
+                sex: w.sex,
+                age_group: w.age_group,
+                exploitation_form: w.exploitation_form,
+                destination: w.destination,
+            };
+            key_sum(
+                k1,
+                w.metric.unit_type(),
+                &cell,
+                u64::try_from(w.count).unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// Writes one source's counts into the draft: a new cell is inserted, a changed one gets a new
+/// version (the published version stays for the releases that hold it), a count set to 0 removes
+/// the cell from the draft. `key_sums` are the rows' key sums ([`key_sums`]), in order.
+///
+/// A cell is its dimensions and its source: the counts other sources hold for the same
+/// dimensions are neither read nor touched, so what the answer reports (inserted, updated,
+/// removed, unchanged) tells the writer about its own source's cells only.
 pub async fn apply_counts(
     txn: &DatabaseTransaction,
-    k1: &Secret,
     source_id: i32,
     rows: &[CountWrite],
+    key_sums: &[i64],
     actor: &Actor,
 ) -> Result<Changes, DbErr> {
+    if key_sums.len() != rows.len() {
+        return Err(DbErr::Custom(
+            "apply_counts needs one key sum per row".to_owned(),
+        ));
+    }
     lock_writers(txn).await?;
     let draft = draft_release(txn).await?;
     let mut changes = Changes::default();
     // Read the current versions one (metric, year, month) at a time: a file of a year costs
     // about a hundred reads, whatever its length.
-    let mut groups: HashMap<(MetricKind, i32, u32), Vec<&CountWrite>> = HashMap::new();
-    for r in rows {
+    // Each row with its key sum, by (metric, year, month).
+    type Group<'a> = Vec<(&'a CountWrite, i64)>;
+    let mut groups: HashMap<(MetricKind, i32, u32), Group<'_>> = HashMap::new();
+    for (r, k) in rows.iter().zip(key_sums) {
         groups
             .entry((r.metric, r.year, r.month))
             .or_default()
-            .push(r);
+            .push((r, *k));
     }
     let mut inserts: Vec<case_count::ActiveModel> = Vec::new();
     let mut closes: Vec<i64> = Vec::new();
@@ -168,6 +208,7 @@ pub async fn apply_counts(
                 .filter(case_count::Column::Year.eq(year))
                 .filter(case_count::Column::Month.eq(month as i32))
                 .filter(case_count::Column::ReleaseTo.is_null())
+                .filter(case_count::Column::SourceId.eq(source_id))
                 .all(txn)
                 .await?
                 .into_iter()
@@ -184,7 +225,7 @@ pub async fn apply_counts(
                     )
                 })
                 .collect();
-        for w in &groups[&(metric, year, month)] {
+        for &(w, w_key_sum) in &groups[&(metric, year, month)] {
             let k = (
                 w.region_id,
                 w.sex.to_owned(),
@@ -205,15 +246,6 @@ pub async fn apply_counts(
                 None => {}
             }
             if w.count > 0 {
-                let cell = Cell {
-                    province: &w.region_code,
-                    year: w.year,
-                    month: w.month,
-                    sex: w.sex,
-                    age_group: w.age_group,
-                    exploitation_form: w.exploitation_form,
-                    destination: w.destination,
-                };
                 inserts.push(case_count::ActiveModel {
                     metric: Set(metric.as_str().to_owned()),
                     region_id: Set(w.region_id),
@@ -224,7 +256,7 @@ pub async fn apply_counts(
                     exploitation_form: Set(w.exploitation_form.to_owned()),
                     destination: Set(w.destination.to_owned()),
                     n: Set(w.count),
-                    key_sum: Set(key_sum(k1, metric.unit_type(), &cell, w.count as u64)),
+                    key_sum: Set(w_key_sum),
                     source_id: Set(source_id),
                     release_from: Set(draft.id),
                     release_to: Set(None),
@@ -281,7 +313,10 @@ pub async fn publish_release(
         return Ok(None);
     };
     let now = Utc::now();
-    let today = now.format("%Y-%m-%d").to_string();
+    // Release codes carry the date of publication in Vietnam, like every date the API gives.
+    let today = crate::calendar::date_in_vietnam(now)
+        .format("%Y-%m-%d")
+        .to_string();
     let same_day = release::Entity::find()
         .filter(release::Column::Code.starts_with(&today))
         .order_by_desc(release::Column::Id)

@@ -16,7 +16,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ctip_api::dimensions::MetricKind;
-use ctip_api::disclosure::{Cell, Keys, key_sum};
+use ctip_api::disclosure::{Cell, key_sum};
 use entity::{case_count, region, release, source};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -300,7 +300,7 @@ async fn write_releases(app: &TestApp, plant: &Plant) -> (String, String) {
         release_ids.push(rel);
     }
     let (a, b) = (release_ids[0], release_ids[1]);
-    let k1 = Keys::test_keys().k1;
+    let k1 = crate::helpers::test_keys().k1;
     let mut rows = Vec::new();
     let mut push = |key: &CellKey, n: i64, from: i32, to: Option<i32>| {
         let metric = MetricKind::parse(key.0).unwrap();

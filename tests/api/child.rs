@@ -36,7 +36,7 @@ impl ChildServer {
             .env_clear()
             .env("RUST_LOG", "info");
         if let Data::Empty = data {
-            let keys = ctip_api::disclosure::Keys::test_keys();
+            let keys = crate::helpers::test_keys();
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("ctip.db").display());
             cmd.args(["--database-url", &url])
                 .env("CTIP_K2", keys.k2.to_hex());

@@ -81,7 +81,7 @@ async fn while_the_database_is_gone_requests_get_a_coded_error_and_service_recov
     let db = ctip_api::db::connect(&url, &metrics).await.unwrap();
     let mut cfg = ServeConfig::for_database(&url);
     cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
-    cfg.keys.k2 = Some(ctip_api::disclosure::Keys::test_keys().k2.to_hex());
+    cfg.keys.k2 = Some(crate::helpers::test_keys().k2.to_hex().into());
     // Every request must reach the database: no answers from the response cache.
     cfg.cache.response_cache_bytes = 0;
     let keys = ctip_api::keys::load(&cfg.keys, false).unwrap();

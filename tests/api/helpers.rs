@@ -10,6 +10,16 @@ use ctip_api::{db, demo};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
+/// The fixed, publicly known test keys (K1 = 32 bytes of 1, K2 = 32 bytes of 2): the library
+/// has no such keys outside its own unit tests, so nothing can fall back to them.
+pub fn test_keys() -> Keys {
+    use ctip_api::disclosure::Secret;
+    Keys {
+        k1: Secret::from_bytes([1u8; 32]),
+        k2: Secret::from_bytes([2u8; 32]),
+    }
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     /// The internal address serving `/metrics`.
@@ -127,7 +137,7 @@ impl TestApp {
             to_year: 0,
             scale: 0.0,
         });
-        demo::seed(&conn, &Keys::test_keys().k1, &params)
+        demo::seed(&conn, &test_keys().k1, &params)
             .await
             .expect("seed demo data");
         start(conn, url, dir, metrics, configure).await
@@ -310,7 +320,7 @@ impl TestApp {
             destination: Set(c.destination.to_owned()),
             n: Set(n),
             key_sum: Set(key_sum(
-                &Keys::test_keys().k1,
+                &test_keys().k1,
                 metric.unit_type(),
                 &cell,
                 n as u64,
@@ -331,12 +341,40 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// A new API key of that role.
+    /// A new API key of that role; an EDITOR key writes the synthetic demo source.
     pub async fn key(&self, role: ctip_api::auth::Role) -> String {
-        ctip_api::auth::create_key(&self.db, role, &format!("test {}", role.as_str()))
-            .await
-            .unwrap()
-            .1
+        let sources: &[&str] = match role {
+            ctip_api::auth::Role::Editor => &[demo::SOURCE_CODE],
+            _ => &[],
+        };
+        self.key_for(role, sources).await
+    }
+
+    /// A new API key of that role, bound to the sources with these codes.
+    pub async fn key_for(&self, role: ctip_api::auth::Role, sources: &[&str]) -> String {
+        let mut bound = Vec::new();
+        for code in sources {
+            bound.push(
+                ctip_api::store::catalogue::source_by_code(&self.db, code)
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("no source {code}")),
+            );
+        }
+        let actor = ctip_api::store::writes::Actor {
+            key_id: None,
+            name: "test".to_owned(),
+        };
+        ctip_api::auth::create_key(
+            &self.db,
+            role,
+            &format!("test {}", role.as_str()),
+            &bound,
+            &actor,
+        )
+        .await
+        .unwrap()
+        .1
     }
 
     /// POSTs a query with `Authorization: Bearer <key>`.
@@ -365,8 +403,8 @@ async fn start(
     let mut cfg = ServeConfig::for_database(&url);
     // The fixed test keys, unless the test takes one away (a read-only replica has no K1).
     cfg.keys.keys_file = std::path::PathBuf::from("/nonexistent/ctip-test-keys.env");
-    cfg.keys.k1 = Some(Keys::test_keys().k1.to_hex());
-    cfg.keys.k2 = Some(Keys::test_keys().k2.to_hex());
+    cfg.keys.k1 = Some(test_keys().k1.to_hex().into());
+    cfg.keys.k2 = Some(test_keys().k2.to_hex().into());
     // The release is looked up once per test (statement counts stay exact on a loaded
     // machine); the test of invalidation asks for frequent checks itself.
     cfg.cache.release_check_ms = 600_000;

@@ -437,7 +437,7 @@ async fn adding_one_unit_to_one_cell_changes_only_the_nodes_that_contain_it() {
     );
     let protect = |(n, key_sum): (i64, i64)| {
         ctip_api::disclosure::protect(
-            &ctip_api::disclosure::Keys::test_keys().k2,
+            &crate::helpers::test_keys().k2,
             n,
             key_sum,
             &ctip_api::disclosure::DisplayPolicy::DEFAULT,
@@ -470,7 +470,7 @@ async fn quarter_cn(app: &TestApp) -> (i64, i64) {
 #[tokio::test]
 async fn no_secret_key_or_internal_value_appears_in_responses_or_the_schema() {
     let app = TestApp::spawn().await;
-    let keys = ctip_api::disclosure::Keys::test_keys();
+    let keys = crate::helpers::test_keys();
     let bodies = [
         app.query("{ dataset { methodology { method notes perturbationTable { trueCount change cellKeyFrom cellKeyTo probability } ageRule { regionLevel granularity allowance } } } }").await,
         stats(&app, json!({ "metric": "VICTIMS_IDENTIFIED", "groupBy": ["REGION"], "filter": { "period": "2024" } })).await,
@@ -650,7 +650,7 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
     use ctip_api::statistics::{Disclosure, run_with};
     let app = TestApp::spawn().await;
     let disclosure = std::sync::Arc::new(Disclosure {
-        k2: ctip_api::disclosure::Keys::test_keys().k2,
+        k2: crate::helpers::test_keys().k2,
         policy: ctip_api::disclosure::DisplayPolicy::DEFAULT,
     });
     let api = ApiContext {
@@ -659,7 +659,9 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         disclosure: disclosure.clone(),
         k1: None,
         releases: tokio::sync::broadcast::channel(1).0,
+        public_changed: Default::default(),
         loader_delay: std::time::Duration::from_millis(1),
+        max_cell_count: ctip_api::config::DEFAULT_MAX_CELL_COUNT,
     };
     let cases = [
         (
