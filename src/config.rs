@@ -46,10 +46,108 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Manage the sources counts cite (audited).
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+    /// Publish the draft release, or list the releases.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+}
+
+/// Who runs a command that writes, as the audit log records it (`cli:<operator>`).
+#[derive(Debug, Clone, Args)]
+pub struct OperatorArgs {
+    /// Who runs the command, as the audit log records it.
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub operator: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Record a new source for counts to cite.
+    Create {
+        /// Stable code (letters, digits, dots and dashes), e.g. mps-report-2025.
+        code: String,
+        /// STATISTICS, GOVERNMENT_REPORT, DATASET, NEWS_ARTICLE, DIRECTIVE, LEGAL_DOCUMENT, …
+        #[arg(long)]
+        kind: String,
+        /// Who published it.
+        #[arg(long)]
+        publisher: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Where to find it.
+        #[arg(long)]
+        url: Option<String>,
+        /// YYYY, YYYY-MM or YYYY-MM-DD.
+        #[arg(long)]
+        published_on: Option<String>,
+        /// Licence or terms of use.
+        #[arg(long)]
+        licence: Option<String>,
+        /// Notes.
+        #[arg(long)]
+        notes: Option<String>,
+        /// The data citing it is made up (an example or a test): the API says so.
+        #[arg(long)]
+        synthetic: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// List the sources (retired ones too with --all).
+    List {
+        /// Include retired sources.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Retire a source: it leaves the lists; what cites it keeps citing it.
+    Retire {
+        /// The source's code.
+        code: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Freeze the draft into a new release that public queries read from then on.
+    Publish {
+        /// What the release holds and what changed.
+        #[arg(long)]
+        notes: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// List the published releases, newest first, and the draft if there is one.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Make the disclosure key file (K1 and K2) of a new deployment, readable by its owner only;
+    /// an existing file is never overwritten.
+    Init {
+        /// The file to create.
+        #[arg(long, env = "CTIP_KEYS_FILE", default_value = "ctip-keys.env")]
+        keys_file: PathBuf,
+    },
     /// Create a key; the key itself is printed alone on the last line, once: it is stored hashed.
     Create {
         /// EDITOR (writes) or ADMIN (also publishes releases and reads the audit log).
@@ -92,9 +190,8 @@ pub enum ImportCommand {
         database: DatabaseArgs,
         #[command(flatten)]
         keys: KeyArgs,
-        /// Who runs the import, as the audit log records it.
-        #[arg(long, env = "USER", default_value = "unknown")]
-        operator: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
     },
 }
 

@@ -220,58 +220,18 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        if input.code.is_empty()
-            || !input
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
-            return Err(AppError::BadUserInput(
-                "`code` must be letters, digits, dots and dashes".to_owned(),
-            )
-            .into());
-        }
-        if crate::store::catalogue::source_by_code(&api.db, &input.code)
-            .await
-            .map_err(AppError::from)?
-            .is_some()
-        {
-            return Err(AppError::BadUserInput(format!(
-                "a source with the code \"{}\" exists already",
-                input.code
-            ))
-            .into());
-        }
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let model = source::ActiveModel {
-            code: Set(input.code.clone()),
-            kind: Set(input.kind),
-            publisher: Set(input.publisher),
-            title: Set(input.title),
-            url: Set(input.url),
-            published_on: Set(input.published_on),
-            licence: Set(input.licence),
-            synthetic: Set(false),
-            retired: Set(false),
-            notes: Set(input.notes),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
-        let after = serde_json::json!({ "code": model.code, "title": model.title, "publisher": model.publisher }).to_string();
-        writes::record(
-            &txn,
-            &actor(who),
-            "create_source",
-            "source",
-            model.code.clone(),
-            None,
-            Some(after),
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        let input = crate::sources::NewSource {
+            code: input.code,
+            kind: input.kind,
+            publisher: input.publisher,
+            title: input.title,
+            url: input.url,
+            published_on: input.published_on,
+            licence: input.licence,
+            notes: input.notes,
+            synthetic: false,
+        };
+        let model = crate::sources::create(&api.db, input, &actor(who)).await?;
         Ok(Source(model))
     }
 
@@ -334,31 +294,7 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let found = crate::store::catalogue::source_by_code(&txn, &code)
-            .await
-            .map_err(AppError::from)?;
-        let found = found
-            .ok_or_else(|| AppError::NotFound(format!("no source has the code \"{code}\"")))?;
-        let mut m: source::ActiveModel = found.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        let (before, after) = (
-            serde_json::to_string(&found).ok(),
-            serde_json::to_string(&saved).ok(),
-        );
-        writes::record(
-            &txn,
-            &actor(who),
-            "retire_source",
-            "source",
-            code,
-            before,
-            after,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        let saved = crate::sources::retire(&api.db, &code, &actor(who)).await?;
         Ok(Source(saved))
     }
 
@@ -372,17 +308,7 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Admin)?;
         let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let Some(published) = writes::publish_release(&txn, &notes, &actor(who))
-            .await
-            .map_err(AppError::from)?
-        else {
-            return Err(AppError::BadUserInput(
-                "there is no draft to publish: write counts first".to_owned(),
-            )
-            .into());
-        };
-        txn.commit().await.map_err(AppError::from)?;
+        let published = write::publish(&api.db, &notes, &actor(who)).await?;
         // Subscribers refresh; nobody listening is fine.
         let _ = api.releases.send(published.clone());
         Ok(Release(published))
