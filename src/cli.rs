@@ -50,17 +50,12 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 .and_then(|f| f.metadata().map(|m| (f, m.len())))
                 .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
             let started = std::time::Instant::now();
-            let mut reader = crate::progress::ProgressReader::new(opened.0, opened.1);
-            let outcome = crate::import::import_counts(
-                &db,
-                &k1,
-                src.id,
-                &mut reader,
-                &actor(&operator),
-                dry_run,
-            )
-            .await;
-            reader.clear();
+            let reader = crate::progress::ProgressReader::new(opened.0, opened.1);
+            let shown = reader.shown();
+            let outcome =
+                crate::import::import_counts(&db, &k1, src.id, reader, &actor(&operator), dry_run)
+                    .await;
+            shown.clear();
             let outcome = outcome.map_err(|e| e.public_message())?;
             report_import(&outcome, started.elapsed())?;
         }

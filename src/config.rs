@@ -486,6 +486,10 @@ pub struct LimitsConfig {
     /// Milliseconds one request (all of its operations) may take to execute.
     #[arg(long, env = "CTIP_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
+    /// Largest CSV file an authenticated writer may upload to /import/counts, in bytes (the
+    /// public limits above stay for everything else). The file is streamed, never held whole.
+    #[arg(long, env = "CTIP_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
 }
 
 impl Default for LimitsConfig {
@@ -504,6 +508,7 @@ impl Default for LimitsConfig {
             body_read_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
             execution_timeout_ms: 10_000,
+            max_upload_bytes: 512 * 1024 * 1024,
         }
     }
 }

@@ -89,9 +89,19 @@ impl<R: Read> ProgressReader<R> {
         }
     }
 
+    /// What is shown, to be cleared once the reader has gone into the import.
+    pub fn shown(&self) -> Shown {
+        Shown(self.bar.clone())
+    }
+}
+
+/// The bar on the terminal, if there is one.
+pub struct Shown(Option<ProgressBar>);
+
+impl Shown {
     /// Removes the bar (before the summary is printed).
     pub fn clear(&self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
     }

@@ -1,6 +1,6 @@
 //! Writes: counts into the draft release, sources, and publishing. Every write needs an API key
 //! with role EDITOR (publishing: ADMIN), is all-or-nothing, idempotent, and audited.
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use entity::source;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 
@@ -39,7 +39,8 @@ pub struct CountInput {
 }
 
 /// What a write changed in the draft release.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WriteResult {
     /// Cells that did not exist and now do.
     pub inserted: u64,
@@ -66,7 +67,8 @@ impl WriteResult {
 }
 
 /// A problem in an imported file.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportProblem {
     /// The line of the file (the header is line 1).
     pub line: u64,
@@ -78,7 +80,8 @@ pub struct ImportProblem {
 
 /// The outcome of an import: either every line was accepted (and written, unless a dry run), or
 /// nothing was written and every faulty line is named.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportResult {
     /// True when the file was valid.
     pub accepted: bool,
@@ -189,25 +192,46 @@ impl MutationRoot {
         Ok(WriteResult::from(changes, dry_run))
     }
 
-    /// Imports counts from CSV text (EDITOR): columns
+    /// Imports counts from a CSV file (EDITOR): columns
     /// `metric,region,month,sex,age_group,exploitation_form,destination,count` (see
-    /// docs/import-format.md). Nothing is written when any line fails; every faulty line is named.
+    /// docs/import-format.md), sent either as text (`csv`, within the request size limits) or as
+    /// a file (`file`, a GraphQL multipart request, up to the server's upload limit; large files
+    /// are best sent to `POST /import/counts`). Nothing is written when any line fails; every
+    /// faulty line is named.
     async fn import_counts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The CSV text, UTF-8, with or without a byte order mark.")] csv: String,
+        #[graphql(desc = "The CSV text, UTF-8, with or without a byte order mark.")] csv: Option<
+            String,
+        >,
+        #[graphql(desc = "The CSV file, sent as a multipart request (instead of `csv`).")]
+        file: Option<Upload>,
         #[graphql(desc = "The source the counts come from (its code or id).")] source: ID,
         #[graphql(desc = "Only report what would change.")] dry_run: Option<bool>,
     ) -> Result<ImportResult> {
         let who = caller(ctx);
-        who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        let k1 = ingest_key(api)?;
-        let src = write::source(&api.db, &source).await?;
+        let (k1, src) = crate::import::authorize(&api.db, api.k1.as_deref(), who, &source).await?;
+        let reader: Box<dyn std::io::Read + Send> = match (csv, file) {
+            (Some(csv), None) => Box::new(std::io::Cursor::new(csv.into_bytes())),
+            (None, Some(file)) => {
+                let upload = file.value(ctx).map_err(|e| {
+                    AppError::Internal(format!("the uploaded file cannot be read: {e}"))
+                })?;
+                Box::new(upload.content)
+            }
+            _ => {
+                return Err(AppError::BadUserInput(
+                    "send the counts either as `csv` (text) or as `file` (a multipart upload), \
+                     exactly one of them"
+                        .to_owned(),
+                )
+                .into());
+            }
+        };
         let dry_run = dry_run.unwrap_or(false);
         let outcome =
-            crate::import::import_counts(&api.db, k1, src.id, csv.as_bytes(), &actor(who), dry_run)
-                .await?;
+            crate::import::import_counts(&api.db, k1, src.id, reader, &actor(who), dry_run).await?;
         Ok(outcome.into())
     }
 

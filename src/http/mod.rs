@@ -8,8 +8,10 @@ mod execute;
 mod export;
 mod graphql;
 mod limits;
+mod multipart;
 mod persisted;
 mod response_cache;
+mod upload;
 mod ws;
 
 pub use execute::{PEER_HEADER, RATE_LIMITED, rate_limited_message};
@@ -21,7 +23,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
             "/export/case-statistics.meta.json",
             get(export::case_statistics_meta),
         )
+        .route("/import/counts", post(upload::import_counts))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))

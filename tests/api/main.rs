@@ -10,6 +10,7 @@ mod helpers;
 
 mod caching;
 mod campaigns;
+mod cli;
 mod contract;
 mod export;
 mod faults;
@@ -26,4 +27,5 @@ mod ratelimit;
 mod regions;
 mod response_cache;
 mod statistics;
+mod upload;
 mod writes;
