@@ -12,8 +12,7 @@ export PG=${CTIP_README_PG:-postgres://postgres@127.0.0.1:5432}
 export DB=ctip_readme_ci
 export KEYS_DIR=$work/keys
 export WRITER=127.0.0.1:18580 PUBLIC=127.0.0.1:18581
-export HOME=$work/home USER=readme-ci
-mkdir -p "$HOME"
+export USER=readme-ci
 
 cleanup() {
     local pids
@@ -71,8 +70,9 @@ echo
 
 # The public replica served the release just published, through the disclosure policy, and
 # holds no K1: it refuses to write counts.
+export RUST_LOG=warn # logs go to stdout: only the commands' own output below
 release=$(ctip-api release list | awk -F'\t' 'NR == 2 { print $1 }')
-grep -q "\"release\":{\"code\":\"$release\"}" "$out" || {
+grep -qF "\"release\":{\"code\":\"$release\"}" "$out" || {
     echo "the public replica did not serve release $release" >&2
     exit 1
 }
