@@ -15,7 +15,12 @@ export WRITER=127.0.0.1:18580 PUBLIC=127.0.0.1:18581
 export USER=readme-ci
 
 cleanup() {
-    local pids
+    local status=$? pids
+    if [ "$status" -ne 0 ]; then
+        for log in writer.log public.log; do
+            if [ -f "$log" ]; then echo "== $log"; tail -n 40 "$log"; fi
+        done
+    fi
     pids=$(jobs -p)
     if [ -n "$pids" ]; then
         # shellcheck disable=SC2086
@@ -23,8 +28,14 @@ cleanup() {
         wait $pids 2>/dev/null || true
     fi
     psql "$PG/postgres" -q -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+    # The replicas' logs, which the README writes where its commands run, are this run's own.
+    for log in $made_logs; do rm -f "$log"; done
     rm -rf "$work"
 }
+made_logs=""
+for log in writer.log public.log; do
+    [ -e "$log" ] || made_logs="$made_logs $log"
+done
 trap cleanup EXIT
 
 # The block after the marker, between its ``` fences.
