@@ -3,13 +3,15 @@
 //! only a file without a single fault is written, in one transaction.
 use std::io::Read;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::disclosure::Secret;
 use crate::error::AppError;
 use crate::ingest::csv::{CountReader, ImportLimits, RegionCheck, RowError};
 use crate::store::writes::{Actor, Changes, CountWrite};
 use crate::write::{self, RegionIndex};
+
+mod postgres;
 
 /// At most this many problems are listed (all are counted).
 pub const MAX_PROBLEMS: usize = 1000;
@@ -104,8 +106,9 @@ fn parse<R: Read>(reader: R, regions: &RegionIndex) -> Result<Parsed, AppError> 
 }
 
 /// Reads, checks and (unless `dry_run` or any fault) writes a CSV file of counts. The file is
-/// read as a stream on a blocking thread (it may be an upload still arriving); the rows of a
-/// valid file are held in memory (about 150 bytes each) so that the write is one transaction.
+/// read as a stream on a blocking thread (it may be an upload still arriving). On PostgreSQL the
+/// lines stream into `COPY` (see [`postgres`]); on SQLite the rows of a valid file are held in
+/// memory (about 150 bytes each) so that the write is one transaction.
 pub async fn import_counts<R: Read + Send + 'static>(
     db: &DatabaseConnection,
     k1: &Secret,
@@ -114,6 +117,9 @@ pub async fn import_counts<R: Read + Send + 'static>(
     actor: &Actor,
     dry_run: bool,
 ) -> Result<ImportOutcome, AppError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return postgres::import_counts(db, k1, source_id, reader, actor, dry_run).await;
+    }
     let regions = RegionIndex::load(db).await?;
     let parsed = tokio::task::spawn_blocking(move || parse(reader, &regions))
         .await
