@@ -264,3 +264,99 @@ async fn a_writer_sends_import_counts_a_file_as_a_graphql_multipart_request() {
         .unwrap();
     assert_eq!(resp.status(), 413);
 }
+
+#[tokio::test]
+async fn imports_update_remove_and_keep_cells_with_versions_key_sums_and_audit_entries() {
+    let app = TestApp::spawn_seeded(None, |_| {}).await;
+    let (editor, admin) = (app.key(Role::Editor).await, app.key(Role::Admin).await);
+    let line = |form: &str, n: i64| {
+        format!("VICTIMS_IDENTIFIED,VN-P63-10,2024-07,FEMALE,ADULT,{form},CN,{n}\n")
+    };
+    let import = |rows: Vec<String>| {
+        let csv = format!("{HEADER}{}", rows.concat());
+        let (app, editor) = (&app, &editor);
+        async move {
+            let said = app.query_as(editor, IMPORT, json!({ "csv": csv })).await;
+            assert_eq!(said["data"]["importCounts"]["accepted"], true, "{said}");
+            said["data"]["importCounts"]["changes"].clone()
+        }
+    };
+    let changes = |i: u64, u: u64, r: u64, same: u64| json!({ "inserted": i, "updated": u, "removed": r, "unchanged": same, "dryRun": false });
+    let first = import(vec![
+        line("SEXUAL", 3),
+        line("FORCED_LABOUR", 2),
+        line("OTHER", 5),
+    ])
+    .await;
+    assert_eq!(first, changes(3, 0, 0, 0));
+    let published = app
+        .query_as(
+            &admin,
+            "mutation { publishRelease(notes: \"first\") { code } }",
+            json!({}),
+        )
+        .await;
+    assert!(published["errors"].is_null(), "{published}");
+    // Against the published release: one kept, one changed, one set to 0, one new.
+    let second = import(vec![
+        line("SEXUAL", 3),
+        line("FORCED_LABOUR", 4),
+        line("OTHER", 0),
+        line("CHILD_SALE", 1),
+    ])
+    .await;
+    assert_eq!(second, changes(1, 1, 1, 1));
+    // Against the draft: a draft version is replaced, not closed.
+    let third = import(vec![line("CHILD_SALE", 2), line("FORCED_LABOUR", 4)]).await;
+    assert_eq!(third, changes(0, 1, 0, 1));
+
+    let all = case_count::Entity::find().all(&app.db).await.unwrap();
+    let mut current: Vec<(String, i64)> = all
+        .iter()
+        .filter(|c| c.release_to.is_none())
+        .map(|c| (c.exploitation_form.clone(), c.n))
+        .collect();
+    current.sort();
+    let expected = [("CHILD_SALE", 2), ("FORCED_LABOUR", 4), ("SEXUAL", 3)];
+    let expected: Vec<(String, i64)> = expected.iter().map(|(f, n)| (f.to_string(), *n)).collect();
+    assert_eq!(current, expected);
+    // Published versions stay (two of them closed); the replaced draft version is gone.
+    assert_eq!(all.len(), 5, "{all:?}");
+    assert_eq!(all.iter().filter(|c| c.release_to.is_some()).count(), 2);
+    let keys = ctip_api::disclosure::Keys::test_keys();
+    for c in all.iter().filter(|c| c.release_to.is_none()) {
+        let cell = ctip_api::disclosure::Cell {
+            province: "VN-P63-10",
+            year: 2024,
+            month: 7,
+            sex: "FEMALE",
+            age_group: "ADULT",
+            exploitation_form: &c.exploitation_form,
+            destination: "CN",
+        };
+        let unit = ctip_api::dimensions::MetricKind::VictimsIdentified.unit_type();
+        let expected = ctip_api::disclosure::key_sum(&keys.k1, unit, &cell, c.n as u64);
+        assert_eq!(c.key_sum, expected, "{}", c.exploitation_form);
+    }
+
+    let source = all[0].source_id;
+    let entries = audit_log::Entity::find()
+        .filter(audit_log::Column::Action.eq("set_count"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let of = |form: &str| -> Vec<(Option<String>, Option<String>)> {
+        let key = format!("VICTIMS_IDENTIFIED|VN-P63-10|2024-07|FEMALE|ADULT|{form}|CN");
+        let mut found: Vec<_> = entries.iter().filter(|e| e.entity_key == key).collect();
+        found.sort_by_key(|e| e.id);
+        found
+            .iter()
+            .map(|e| (e.before.clone(), e.after.clone()))
+            .collect()
+    };
+    let n = |n: i64| Some(format!("{{\"n\":{n},\"source_id\":{source}}}"));
+    assert_eq!(of("FORCED_LABOUR"), [(None, n(2)), (n(2), n(4))]);
+    assert_eq!(of("OTHER"), [(None, n(5)), (n(5), None)]);
+    assert_eq!(of("CHILD_SALE"), [(None, n(1)), (n(1), n(2))]);
+    assert_eq!(of("SEXUAL"), [(None, n(3))]);
+}
