@@ -6,8 +6,8 @@ use std::io::Write;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::config::{
-    Cli, Command, DatabaseArgs, ExportSchemaArgs, ImportCommand, KeysCommand, OperatorArgs,
-    ReleaseCommand, ServeConfig, SourcesCommand,
+    Cli, Command, DatabaseArgs, ExportSchemaArgs, FiguresCommand, ImportCommand, KeysCommand,
+    OperatorArgs, ReleaseCommand, ServeConfig, SourcesCommand,
 };
 use crate::metrics::Metrics;
 use crate::startup::Application;
@@ -61,6 +61,35 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Sources { command } => sources_command(command).await?,
         Command::Release { command } => release_command(command).await?,
+        Command::Figures {
+            command:
+                FiguresCommand::Import {
+                    file,
+                    dry_run,
+                    database: db_args,
+                    operator,
+                },
+        } => {
+            let db = database(&db_args).await?;
+            let reader = std::fs::File::open(&file)
+                .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+            let o = crate::figures::import(&db, reader, &actor(&operator), dry_run)
+                .await
+                .map_err(|e| e.public_message())?;
+            let mut out = std::io::stdout().lock();
+            if !o.accepted {
+                for p in &o.problems {
+                    writeln!(out, "{p}")?;
+                }
+                return Err("the file has faults: nothing was written".into());
+            }
+            let verb = if dry_run { "would be" } else { "were" };
+            writeln!(
+                out,
+                "{} figures {verb} added, {} corrected",
+                o.added, o.corrected
+            )?;
+        }
         Command::SeedDemo(args) => {
             let db = db::connect(args.database.url(), &Metrics::new()).await?;
             db::migrate(&db).await?;

@@ -51,6 +51,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SourcesCommand,
     },
+    /// Add or correct published figures (the numbers official sources published) from a file.
+    Figures {
+        #[command(subcommand)]
+        command: FiguresCommand,
+    },
     /// Publish the draft release, or list the releases.
     Release {
         #[command(subcommand)]
@@ -113,6 +118,24 @@ pub enum SourcesCommand {
     Retire {
         /// The source's code.
         code: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FiguresCommand {
+    /// Add (and, on lines with an `id`, correct) published figures from a CSV file with the
+    /// columns year,scope,metric,value,unit,period_start,period_end,notes,reliability,source.
+    /// All or nothing; every faulty line is reported.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        /// Only check, and report what would change.
+        #[arg(long)]
+        dry_run: bool,
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]

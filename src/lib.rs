@@ -4,7 +4,7 @@
 //! - [`config`]: the one typed configuration (clap, every option also an environment variable).
 //! - [`cli`]: the subcommands (`serve`, `migrate`, `export-schema`, `seed-demo`, `keys`, `sources`,
 //!   `import`, `release`); [`progress`] shows how far a long import has got.
-//! - [`write`], [`sources`], [`import`]: the write services shared by the mutations and the command
+//! - [`write`], [`sources`], [`import`], [`figures`]: the write services shared by the mutations and the command
 //!   line (validation, one transaction, audit).
 //! - [`startup`]: `Application::build` binds the listener and connects; `run_until_stopped` serves.
 //! - [`http`]: the axum router: GraphQL over HTTP, GraphiQL, health, readiness, metrics.
@@ -23,6 +23,7 @@ pub mod demo;
 pub mod dimensions;
 pub mod disclosure;
 pub mod error;
+pub mod figures;
 pub mod graphql;
 pub mod http;
 pub mod import;

@@ -14,6 +14,7 @@ mod cli;
 mod contract;
 mod export;
 mod faults;
+mod figures;
 mod headers;
 mod hostile;
 mod http;
