@@ -64,7 +64,7 @@ SELECT now(), $2, $3, 'set_count', 'case_count', cell_key,
   CASE WHEN old_id IS NULL THEN NULL
        ELSE '{\"n\":' || old_n || ',\"source_id\":' || old_source || '}' END,
   CASE WHEN n > 0 THEN '{\"n\":' || n || ',\"source_id\":' || CAST($1 AS INTEGER) || '}' END
-FROM import_diff ORDER BY cell_key";
+FROM import_diff";
 
 fn internal(e: sqlx::Error) -> AppError {
     AppError::Internal(format!("import on PostgreSQL: {e}"))
