@@ -121,10 +121,14 @@ pub(super) async fn import_counts<R: Read + Send + 'static>(
         }
     };
 
-    sqlx::query(DIFF)
-        .execute(&mut *tx)
-        .await
-        .map_err(internal)?;
+    // A temporary table has no statistics until analyzed: without them the planner joins a
+    // million staged cells to the counts one index lookup at a time.
+    for statement in ["ANALYZE import_stage", DIFF] {
+        sqlx::query(statement)
+            .execute(&mut *tx)
+            .await
+            .map_err(internal)?;
+    }
     let counted = sqlx::query(COUNT_CHANGES)
         .fetch_one(&mut *tx)
         .await
