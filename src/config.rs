@@ -49,10 +49,131 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Manage the sources counts cite (audited).
+    Sources {
+        #[command(subcommand)]
+        command: SourcesCommand,
+    },
+    /// Add or correct published figures (the numbers official sources published) from a file.
+    Figures {
+        #[command(subcommand)]
+        command: FiguresCommand,
+    },
+    /// Publish the draft release, or list the releases.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+}
+
+/// Who runs a command that writes, as the audit log records it (`cli:<operator>`).
+#[derive(Debug, Clone, Args)]
+pub struct OperatorArgs {
+    /// Who runs the command, as the audit log records it.
+    #[arg(long, env = "USER", default_value = "unknown")]
+    pub operator: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Record a new source for counts to cite.
+    Create {
+        /// Stable code (letters, digits, dots and dashes), e.g. mps-report-2025.
+        code: String,
+        /// STATISTICS, GOVERNMENT_REPORT, DATASET, NEWS_ARTICLE, DIRECTIVE, LEGAL_DOCUMENT, …
+        #[arg(long)]
+        kind: String,
+        /// Who published it.
+        #[arg(long)]
+        publisher: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// Where to find it.
+        #[arg(long)]
+        url: Option<String>,
+        /// YYYY, YYYY-MM or YYYY-MM-DD.
+        #[arg(long)]
+        published_on: Option<String>,
+        /// Licence or terms of use.
+        #[arg(long)]
+        licence: Option<String>,
+        /// Notes.
+        #[arg(long)]
+        notes: Option<String>,
+        /// The data citing it is made up (an example or a test): the API says so.
+        #[arg(long)]
+        synthetic: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// List the sources (retired ones too with --all).
+    List {
+        /// Include retired sources.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Retire a source: it leaves the lists; what cites it keeps citing it.
+    Retire {
+        /// The source's code.
+        code: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FiguresCommand {
+    /// Add (and, on lines with an `id`, correct) published figures from a CSV file with the
+    /// columns year,scope,metric,value,unit,period_start,period_end,notes,reliability,source.
+    /// All or nothing; every faulty line is reported.
+    Import {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+        /// Only check, and report what would change.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Freeze the draft into a new release that public queries read from then on.
+    Publish {
+        /// What the release holds and what changed.
+        #[arg(long)]
+        notes: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        operator: OperatorArgs,
+    },
+    /// List the published releases, newest first, and the draft if there is one.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Make the disclosure key file (K1 and K2) of a new deployment, readable by its owner only;
+    /// an existing file is never overwritten.
+    Init {
+        /// The file to create.
+        #[arg(long, env = "CTIP_KEYS_FILE", default_value = "ctip-keys.env")]
+        keys_file: PathBuf,
+    },
     /// Create a key; the key itself is printed alone on the last line, once: it is stored hashed.
     Create {
         /// EDITOR (writes the sources named with --source) or ADMIN (writes any source, publishes
@@ -109,9 +230,8 @@ pub enum ImportCommand {
         /// Largest count one cell may hold (a count above it is refused with its line).
         #[arg(long, env = "CTIP_MAX_CELL_COUNT", default_value_t = DEFAULT_MAX_CELL_COUNT, value_parser = clap::value_parser!(i64).range(1..))]
         max_cell_count: i64,
-        /// Who runs the import, as the audit log records it.
-        #[arg(long, env = "USER", default_value = "unknown")]
-        operator: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
     },
 }
 
@@ -448,6 +568,10 @@ pub struct LimitsConfig {
     /// Milliseconds one request (all of its operations) may take to execute.
     #[arg(long, env = "CTIP_EXECUTION_TIMEOUT_MS", default_value_t = 10_000)]
     pub execution_timeout_ms: u64,
+    /// Largest CSV file an authenticated writer may upload to /import/counts, in bytes (the
+    /// public limits above stay for everything else). The file is streamed, never held whole.
+    #[arg(long, env = "CTIP_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
 }
 
 impl Default for LimitsConfig {
@@ -466,6 +590,7 @@ impl Default for LimitsConfig {
             body_read_timeout_ms: 10_000,
             header_read_timeout_ms: 10_000,
             execution_timeout_ms: 10_000,
+            max_upload_bytes: 512 * 1024 * 1024,
         }
     }
 }

@@ -3,13 +3,15 @@
 //! only a file without a single fault is written, in one transaction.
 use std::io::Read;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::disclosure::Secret;
 use crate::error::AppError;
 use crate::ingest::csv::{CountReader, ImportLimits, RegionCheck, RowError};
 use crate::store::writes::{Actor, Changes, CountWrite};
 use crate::write::{self, RegionIndex};
+
+mod postgres;
 
 /// At most this many problems are listed (all are counted).
 pub const MAX_PROBLEMS: usize = 1000;
@@ -31,34 +33,33 @@ pub struct ImportOutcome {
     pub faulty_lines: u64,
 }
 
-/// Reads, checks and (unless `dry_run` or any fault) writes a CSV file of counts. The rows of a
-/// valid file are held in memory (about 150 bytes each) so that the write is one transaction.
-pub async fn import_counts<R: Read>(
-    db: &DatabaseConnection,
-    k1: &Secret,
-    source_id: i32,
-    reader: R,
-    actor: &Actor,
-    dry_run: bool,
-    max_count: i64,
-) -> Result<ImportOutcome, AppError> {
-    let regions = RegionIndex::load(db).await?;
+/// What reading a file gave: every row, or why it is refused.
+enum Parsed {
+    Rows(u64, Vec<CountWrite>),
+    Refused {
+        problems: Vec<RowError>,
+        rows: u64,
+        faulty: u64,
+    },
+}
+
+/// Reads and checks the whole file (blocking: the reader may wait on a network stream), keeping
+/// the rows only while no line is faulty, and every problem up to [`MAX_PROBLEMS`].
+fn parse<R: Read>(reader: R, regions: &RegionIndex, max_count: i64) -> Result<Parsed, AppError> {
     let limits = ImportLimits {
         today: write::today(),
         max_errors: MAX_PROBLEMS,
         max_count,
     };
-    let refused = |problems: Vec<RowError>, rows: u64, faulty: u64| ImportOutcome {
-        accepted: false,
-        rows,
-        changes: None,
-        dry_run,
-        problems,
-        faulty_lines: faulty,
-    };
-    let counts = match CountReader::new(reader, &regions, limits) {
+    let counts = match CountReader::new(reader, regions, limits) {
         Ok(r) => r,
-        Err(header) => return Ok(refused(vec![header], 0, 0)),
+        Err(header) => {
+            return Ok(Parsed::Refused {
+                problems: vec![header],
+                rows: 0,
+                faulty: 0,
+            });
+        }
     };
     let mut rows: Vec<CountWrite> = Vec::new();
     let mut problems = Vec::new();
@@ -66,7 +67,7 @@ pub async fn import_counts<R: Read>(
     for item in counts {
         read += 1;
         match item {
-            Ok(r) => {
+            Ok(r) if faulty == 0 => {
                 let province = regions
                     .province(&r.region, r.year, r.month)
                     .map_err(AppError::BadUserInput)?;
@@ -83,19 +84,65 @@ pub async fn import_counts<R: Read>(
                     count: r.count,
                 });
             }
+            Ok(_) => {}
             Err(errors) => {
-                faulty += 1;
-                for e in errors {
-                    if problems.len() < MAX_PROBLEMS {
-                        problems.push(e);
-                    }
+                // Nothing will be written: the rows read so far are of no use.
+                if faulty == 0 {
+                    rows = Vec::new();
                 }
+                faulty += 1;
+                let room = MAX_PROBLEMS.saturating_sub(problems.len());
+                problems.extend(errors.into_iter().take(room));
             }
         }
     }
     if faulty > 0 {
-        return Ok(refused(problems, read, faulty));
+        return Ok(Parsed::Refused {
+            problems,
+            rows: read,
+            faulty,
+        });
     }
+    Ok(Parsed::Rows(read, rows))
+}
+
+/// Reads, checks and (unless `dry_run` or any fault) writes a CSV file of counts. The file is
+/// read as a stream on a blocking thread (it may be an upload still arriving). On PostgreSQL the
+/// lines stream into `COPY` (see [`postgres`]); on SQLite the rows of a valid file are held in
+/// memory (about 150 bytes each) so that the write is one transaction.
+pub async fn import_counts<R: Read + Send + 'static>(
+    db: &DatabaseConnection,
+    k1: &Secret,
+    source_id: i32,
+    reader: R,
+    actor: &Actor,
+    dry_run: bool,
+    max_count: i64,
+) -> Result<ImportOutcome, AppError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        return postgres::import_counts(db, k1, source_id, reader, actor, dry_run, max_count).await;
+    }
+    let regions = RegionIndex::load(db).await?;
+    let parsed = tokio::task::spawn_blocking(move || parse(reader, &regions, max_count))
+        .await
+        .map_err(|e| AppError::Internal(format!("the import task failed: {e}")))??;
+    let (read, rows) = match parsed {
+        Parsed::Rows(read, rows) => (read, rows),
+        Parsed::Refused {
+            problems,
+            rows,
+            faulty,
+        } => {
+            return Ok(ImportOutcome {
+                accepted: false,
+                rows,
+                changes: None,
+                dry_run,
+                problems,
+                faulty_lines: faulty,
+            });
+        }
+    };
     let changes = write::write_counts(db, k1, source_id, &rows, actor, dry_run).await?;
     Ok(ImportOutcome {
         accepted: true,
@@ -105,4 +152,22 @@ pub async fn import_counts<R: Read>(
         problems: Vec::new(),
         faulty_lines: 0,
     })
+}
+
+/// Who may import counts citing `source`, and with which ingest key: the one check the mutation
+/// `importCounts` and the upload endpoint share, so that both refuse the same callers. An EDITOR
+/// key writes only the sources it is bound to.
+pub async fn authorize<'a>(
+    db: &DatabaseConnection,
+    k1: Option<&'a Secret>,
+    caller: &crate::auth::Caller,
+    source: &str,
+) -> Result<(&'a Secret, entity::source::Model), AppError> {
+    caller.require(crate::auth::Role::Editor)?;
+    let k1 = k1.ok_or_else(|| {
+        AppError::Forbidden("this server holds no ingest key (K1), so it cannot write counts: write through a server or command configured with CTIP_K1".to_owned())
+    })?;
+    let src = write::source(db, source).await?;
+    caller.may_write(&src)?;
+    Ok((k1, src))
 }

@@ -31,6 +31,11 @@ pub enum KeyLoadError {
         source: std::io::Error,
     },
     #[error(
+        "the key file {0} exists already: it is left as it is (K1 and K2 must never change once \
+         counts are written; move it away first only if no database uses it)"
+    )]
+    Exists(String),
+    #[error(
         "the disclosure key {0} is not configured: set CTIP_{0} or name a key file with CTIP_KEYS_FILE"
     )]
     Missing(&'static str),
@@ -96,11 +101,28 @@ fn create_file(path: &Path) -> Result<KeySet, KeyLoadError> {
         k2.to_hex()
     )
     .map_err(io)?;
-    tracing::info!(path = %path.display(), "created new disclosure keys for the embedded database");
+    tracing::info!(path = %path.display(), "created new disclosure keys");
     Ok(KeySet {
         k1: Some(k1),
         k2: Some(k2),
     })
+}
+
+/// Makes the key file of a new deployment (`ctip-api keys init`), readable by its owner only;
+/// never over an existing file (a database written with one K1 cannot be served with another K2).
+pub fn init_file(path: &Path) -> Result<(), KeyLoadError> {
+    let exists = || KeyLoadError::Exists(path.display().to_string());
+    if path.exists() {
+        return Err(exists());
+    }
+    match create_file(path) {
+        Err(KeyLoadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            Err(exists())
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// Loads the keys: environment values override the file. With `create`, a missing file is made.

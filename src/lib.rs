@@ -2,7 +2,10 @@
 //!
 //! Crate map (dependencies point one way: `http → graphql → store / disclosure → entity`):
 //! - [`config`]: the one typed configuration (clap, every option also an environment variable).
-//! - [`cli`]: the subcommands (`serve`, `migrate`, `export-schema`, `seed-demo`).
+//! - [`cli`]: the subcommands (`serve`, `migrate`, `export-schema`, `seed-demo`, `keys`, `sources`,
+//!   `import`, `release`); [`progress`] shows how far a long import has got.
+//! - [`write`], [`sources`], [`import`], [`figures`]: the write services shared by the mutations and the command
+//!   line (validation, one transaction, audit).
 //! - [`startup`]: `Application::build` binds the listener and connects; `run_until_stopped` serves.
 //! - [`http`]: the axum router: GraphQL over HTTP, GraphiQL, health, readiness, metrics.
 //! - [`graphql`]: the schema (built without I/O), one file per domain, DataLoaders in one place.
@@ -23,14 +26,17 @@ pub mod demo;
 pub mod dimensions;
 pub mod disclosure;
 pub mod error;
+pub mod figures;
 pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod keys;
 pub mod metrics;
+pub mod progress;
 pub mod ratelimit;
 pub mod redis_link;
+pub mod sources;
 pub mod startup;
 pub mod statistics;
 pub mod store;

@@ -232,3 +232,19 @@ pub async fn write_counts(
     }
     Ok(changes)
 }
+
+/// Freezes the draft into a new release (audited), for the mutation and the command line alike.
+pub async fn publish(
+    db: &DatabaseConnection,
+    notes: &str,
+    actor: &Actor,
+) -> Result<entity::release::Model, AppError> {
+    let txn = db.begin().await?;
+    let Some(published) = writes::publish_release(&txn, notes, actor).await? else {
+        return Err(AppError::BadUserInput(
+            "there is no draft to publish: write counts first".to_owned(),
+        ));
+    };
+    txn.commit().await?;
+    Ok(published)
+}

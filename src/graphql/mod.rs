@@ -9,6 +9,7 @@ pub mod lang;
 pub mod loader;
 pub mod mutation;
 pub mod mutation_catalogue;
+pub mod mutation_figures;
 pub mod node;
 pub mod pagination;
 pub mod ratelimit;
@@ -86,6 +87,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     mutation::MutationRoot,
     mutation_catalogue::CatalogueMutation,
+    mutation_figures::FiguresMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, subscription::SubscriptionRoot>;

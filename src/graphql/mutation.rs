@@ -1,6 +1,6 @@
 //! Writes: counts into the draft release, sources, and publishing. Every write needs an API key
 //! with role EDITOR (publishing: ADMIN), is all-or-nothing, idempotent, and audited.
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
 use entity::source;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 
@@ -39,7 +39,8 @@ pub struct CountInput {
 }
 
 /// What a write changed in the draft release.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WriteResult {
     /// Cells that did not exist and now do.
     pub inserted: u64,
@@ -66,7 +67,8 @@ impl WriteResult {
 }
 
 /// A problem in an imported file.
-#[derive(SimpleObject, Clone)]
+#[derive(SimpleObject, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportProblem {
     /// The line of the file (the header is line 1).
     pub line: u64,
@@ -78,7 +80,8 @@ pub struct ImportProblem {
 
 /// The outcome of an import: either every line was accepted (and written, unless a dry run), or
 /// nothing was written and every faulty line is named.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ImportResult {
     /// True when the file was valid.
     pub accepted: bool,
@@ -192,28 +195,49 @@ impl MutationRoot {
         Ok(WriteResult::from(changes, dry_run))
     }
 
-    /// Imports counts from CSV text (EDITOR): columns
+    /// Imports counts from a CSV file (EDITOR): columns
     /// `metric,region,month,sex,age_group,exploitation_form,destination,count` (see
-    /// docs/import-format.md). Nothing is written when any line fails; every faulty line is named.
+    /// docs/import-format.md), sent either as text (`csv`, within the request size limits) or as
+    /// a file (`file`, a GraphQL multipart request, up to the server's upload limit; large files
+    /// are best sent to `POST /import/counts`). Nothing is written when any line fails; every
+    /// faulty line is named.
     async fn import_counts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The CSV text, UTF-8, with or without a byte order mark.")] csv: String,
+        #[graphql(desc = "The CSV text, UTF-8, with or without a byte order mark.")] csv: Option<
+            String,
+        >,
+        #[graphql(desc = "The CSV file, sent as a multipart request (instead of `csv`).")]
+        file: Option<Upload>,
         #[graphql(desc = "The source the counts come from (its code or id).")] source: ID,
         #[graphql(desc = "Only report what would change.")] dry_run: Option<bool>,
     ) -> Result<ImportResult> {
         let who = caller(ctx);
-        who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        let k1 = ingest_key(api)?;
-        let src = write::source(&api.db, &source).await?;
-        who.may_write(&src)?;
+        let (k1, src) = crate::import::authorize(&api.db, api.k1.as_deref(), who, &source).await?;
+        let reader: Box<dyn std::io::Read + Send> = match (csv, file) {
+            (Some(csv), None) => Box::new(std::io::Cursor::new(csv.into_bytes())),
+            (None, Some(file)) => {
+                let upload = file.value(ctx).map_err(|e| {
+                    AppError::Internal(format!("the uploaded file cannot be read: {e}"))
+                })?;
+                Box::new(upload.content)
+            }
+            _ => {
+                return Err(AppError::BadUserInput(
+                    "send the counts either as `csv` (text) or as `file` (a multipart upload), \
+                     exactly one of them"
+                        .to_owned(),
+                )
+                .into());
+            }
+        };
         let dry_run = dry_run.unwrap_or(false);
         let outcome = crate::import::import_counts(
             &api.db,
             k1,
             src.id,
-            csv.as_bytes(),
+            reader,
             &actor(who),
             dry_run,
             api.max_cell_count,
@@ -231,70 +255,24 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        if input.code.is_empty()
-            || !input
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
-            return Err(AppError::BadUserInput(
-                "`code` must be letters, digits, dots and dashes".to_owned(),
-            )
-            .into());
-        }
-        if crate::store::catalogue::source_by_code(&api.db, &input.code)
-            .await
-            .map_err(AppError::from)?
-            .is_some()
-        {
-            return Err(AppError::BadUserInput(format!(
-                "a source with the code \"{}\" exists already",
-                input.code
-            ))
-            .into());
-        }
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let model = source::ActiveModel {
-            code: Set(input.code.clone()),
-            kind: Set(input.kind),
-            publisher: Set(input.publisher),
-            title: Set(input.title),
-            url: Set(input.url),
-            published_on: Set(input.published_on),
-            licence: Set(input.licence),
-            synthetic: Set(false),
-            retired: Set(false),
-            notes: Set(input.notes),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await
-        .map_err(AppError::from)?;
+        let input = crate::sources::NewSource {
+            code: input.code,
+            kind: input.kind,
+            publisher: input.publisher,
+            title: input.title,
+            url: input.url,
+            published_on: input.published_on,
+            licence: input.licence,
+            notes: input.notes,
+            synthetic: false,
+        };
         // The EDITOR key that records a source may write it (nobody else's data is in it).
-        if who.role == Role::Editor
-            && let Some(key_id) = who.key_id
-        {
-            entity::api_key_source::ActiveModel {
-                key_id: Set(key_id),
-                source_id: Set(model.id),
-            }
-            .insert(&txn)
-            .await
-            .map_err(AppError::from)?;
-        }
-        let after = serde_json::json!({ "code": model.code, "title": model.title, "publisher": model.publisher }).to_string();
-        writes::record(
-            &txn,
-            &actor(who),
-            "create_source",
-            "source",
-            model.code.clone(),
-            None,
-            Some(after),
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        let bind = if who.role == Role::Editor {
+            who.key_id
+        } else {
+            None
+        };
+        let model = crate::sources::create(&api.db, input, &actor(who), bind).await?;
         Ok(Source(model))
     }
 
@@ -360,32 +338,7 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Editor)?;
         let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let found = crate::store::catalogue::source_by_code(&txn, &code)
-            .await
-            .map_err(AppError::from)?;
-        let found = found
-            .ok_or_else(|| AppError::NotFound(format!("no source has the code \"{code}\"")))?;
-        who.may_write(&found)?;
-        let mut m: source::ActiveModel = found.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        let (before, after) = (
-            serde_json::to_string(&found).ok(),
-            serde_json::to_string(&saved).ok(),
-        );
-        writes::record(
-            &txn,
-            &actor(who),
-            "retire_source",
-            "source",
-            code,
-            before,
-            after,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+        let saved = crate::sources::retire(&api.db, &code, &actor(who), Some(who)).await?;
         Ok(Source(saved))
     }
 
@@ -399,17 +352,7 @@ impl MutationRoot {
         let who = caller(ctx);
         who.require(Role::Admin)?;
         let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let Some(published) = writes::publish_release(&txn, &notes, &actor(who))
-            .await
-            .map_err(AppError::from)?
-        else {
-            return Err(AppError::BadUserInput(
-                "there is no draft to publish: write counts first".to_owned(),
-            )
-            .into());
-        };
-        txn.commit().await.map_err(AppError::from)?;
+        let published = write::publish(&api.db, &notes, &actor(who)).await?;
         // This process's cache forgets the old release first: subscribers refresh at once, and
         // must get the new one. Nobody listening is fine.
         api.public_changed.notify();

@@ -237,12 +237,16 @@ pub async fn post_graphql(
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
+    if essence == "multipart/form-data" {
+        return super::multipart::post_multipart(&state, &headers, content_type, body, media).await;
+    }
     if essence != APPLICATION_JSON {
         return request_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
             "UNSUPPORTED_MEDIA_TYPE",
-            "POST /graphql takes a JSON body: send Content-Type: application/json.",
+            "POST /graphql takes a JSON body: send Content-Type: application/json (a writer \
+             sending importCounts a file: multipart/form-data).",
         );
     }
     let body = match super::body::read(&headers, body, &state.limits).await {

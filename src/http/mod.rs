@@ -10,8 +10,10 @@ mod execute;
 mod export;
 mod graphql;
 mod limits;
+mod multipart;
 mod persisted;
 mod response_cache;
+mod upload;
 mod ws;
 
 pub use dashboard::documents as dashboard_documents;
@@ -24,7 +26,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -77,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             "/export/case-statistics.meta.json",
             get(export::case_statistics_meta),
         )
+        .route("/import/counts", post(upload::import_counts))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .with_state(state)

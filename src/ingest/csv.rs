@@ -141,7 +141,7 @@ pub struct ImportErrors {
 /// once). Empty lines, and lines of only commas and spaces (spreadsheets write them), are
 /// skipped but counted, so line numbers are the physical lines of the file.
 pub struct CountReader<R: Read, C: RegionCheck> {
-    csv: ::csv::Reader<Terminated<R>>,
+    csv: ::csv::Reader<Terminated<io::Chain<io::Cursor<Vec<u8>>, R>>>,
     record: ByteRecord,
     checker: Checker<C>,
     done: bool,
@@ -149,15 +149,24 @@ pub struct CountReader<R: Read, C: RegionCheck> {
 
 impl<R: Read, C: RegionCheck> CountReader<R, C> {
     /// Reads and checks the header (line 1; a UTF-8 byte order mark is dropped).
-    pub fn new(reader: R, regions: C, limits: ImportLimits) -> Result<Self, RowError> {
+    ///
+    /// Files saved by spreadsheet apps work as they are: a byte order mark, CRLF line ends, and
+    /// a semicolon as the separator (what Excel writes where the comma is the decimal mark) when
+    /// the header is separated by semicolons. A file in UTF-16 is refused at once, with what to
+    /// do.
+    pub fn new(mut reader: R, regions: C, limits: ImportLimits) -> Result<Self, RowError> {
+        let head = first_line(&mut reader)
+            .map_err(|e| RowError::new(1, None, format!("the file could not be read: {e}")))?;
+        check_encoding(&head).map_err(|m| RowError::new(1, None, m))?;
         // Flexible: a record with the wrong number of fields is our error, with our message.
         // Only `\n` ends a record: a `\r` before it stays in the last field, which is trimmed.
         let csv = ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .delimiter(delimiter(&head))
             .terminator(Terminator::Any(b'\n'))
             .from_reader(Terminated {
-                inner: reader,
+                inner: io::Cursor::new(head).chain(reader),
                 last: b'\n',
             });
         let (seen, region_ids) = (HashMap::new(), HashMap::new());
@@ -205,6 +214,58 @@ impl<R: Read, C: RegionCheck> CountReader<R, C> {
                 return Ok(Some(self.csv.position().line().saturating_sub(1 + inner)));
             }
         }
+    }
+}
+
+/// The longest first line looked at to choose the separator and check the encoding.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// The bytes up to and including the first `\n` (at most [`HEAD_BYTES`]): what a stream has
+/// sent of them is read now, the rest of the file stays unread.
+fn first_line<R: Read>(reader: &mut R) -> io::Result<Vec<u8>> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    // One byte at a time, so as not to read past the line; only the header is read this way.
+    while head.len() < HEAD_BYTES {
+        match reader.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) => {
+                head.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(head)
+}
+
+/// A file in UTF-16 (what "Unicode text" means in Excel) is refused as a whole: every line would
+/// be wrong. Other encodings (Windows-1258, TCVN3) are found in the values that are not UTF-8.
+fn check_encoding(head: &[u8]) -> Result<(), String> {
+    let utf16 = head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || head.iter().filter(|&&b| b == 0).count() > head.len() / 4;
+    if utf16 {
+        return Err(
+            "the file is in UTF-16, not UTF-8: save it again as \"CSV UTF-8 (Comma delimited)\" \
+             (in Excel: File → Save As; in LibreOffice: Save As → Text CSV, character set \
+             Unicode (UTF-8)), then import that file"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// A semicolon when the header is separated by semicolons and holds no comma; else a comma.
+fn delimiter(head: &[u8]) -> u8 {
+    let count = |d: u8| head.iter().filter(|&&b| b == d).count();
+    if count(b';') > 0 && count(b',') == 0 {
+        b';'
+    } else {
+        b','
     }
 }
 
@@ -318,9 +379,11 @@ impl<C: RegionCheck> Checker<C> {
         let mut errors: Vec<(usize, String)> = Vec::new();
         let text = |column: usize| {
             let raw = record.get(self.order[column]).unwrap_or_default();
-            std::str::from_utf8(raw)
-                .map(str::trim)
-                .map_err(|_| "this value is not UTF-8 text: save the file as CSV UTF-8".to_owned())
+            std::str::from_utf8(raw).map(str::trim).map_err(|_| {
+                "this value is not UTF-8 text: the file was saved in another encoding \
+                     (Windows-1258, TCVN3, …); save it again as \"CSV UTF-8\" and import that"
+                    .to_owned()
+            })
         };
         let metric = keep(&mut errors, METRIC, text(METRIC).and_then(parse_metric));
         let region = keep(&mut errors, REGION, text(REGION).and_then(parse_region));
@@ -528,6 +591,12 @@ fn parse_count(s: &str) -> Result<i64, String> {
         let max = i64::MAX;
         s.parse()
             .map_err(|_| format!("{v} is too large for a count (at most {max})"))
+    } else if thousands_separated(s) {
+        Err(format!(
+            "{v} has a thousands separator: write the digits alone, e.g. {} (in the \
+             spreadsheet, format the column as a number without the 1000 separator)",
+            s.replace(|c: char| !c.is_ascii_digit(), "")
+        ))
     } else if s.strip_prefix('-').is_some_and(digits) {
         Err(format!("{v} is negative: a count is 0 or more"))
     } else {
@@ -548,6 +617,26 @@ pub fn within_ceiling(n: i64, max: i64) -> Result<i64, String> {
     } else {
         Ok(n)
     }
+}
+
+/// `1,200`, `1.200`, `1 200` or `1 200` (a no-break space): groups of three digits after the
+/// first, with one separator throughout.
+fn thousands_separated(s: &str) -> bool {
+    let Some(sep) = s.chars().find(|c| !c.is_ascii_digit()) else {
+        return false;
+    };
+    if !matches!(sep, ',' | '.' | ' ' | '\u{a0}' | '\u{202f}' | '\'') {
+        return false;
+    }
+    let mut groups = s.split(sep);
+    let first = groups.next().unwrap_or_default();
+    let rest: Vec<&str> = groups.collect();
+    (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && !rest.is_empty()
+        && rest
+            .iter()
+            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The index of `s` in `names`, or a message listing them (with the likely intended one).

@@ -320,17 +320,7 @@ fn each_bad_value_is_reported_on_its_line_and_column() {
 #[test]
 fn a_count_must_be_plain_digits() {
     for value in [
-        "+3",
-        "1.0",
-        "1.5",
-        "1e3",
-        "\"1,000\"",
-        "1 000",
-        "12abc",
-        "0x1F",
-        "٣",
-        "--1",
-        "three",
+        "+3", "1.0", "1.5", "1e3", "\"1,0\"", "1 0000", "12abc", "0x1F", "٣", "--1", "three",
     ] {
         let e = errors(&file(&[&good_with("count", value)]));
         assert_eq!(e.len(), 1, "{value}: {e:?}");
@@ -907,4 +897,72 @@ fn a_last_line_without_a_line_break_is_read_with_its_line() {
 fn the_duplicate_check_key_stays_small() {
     // The memory figure in the module documentation rests on this.
     assert_eq!(std::mem::size_of::<(NaturalKey, u64)>(), 24);
+}
+
+#[test]
+fn a_spreadsheet_file_with_a_bom_crlf_and_semicolons_reads_like_the_plain_file() {
+    let plain = file(&[GOOD, &good_with("month", "2024-08")]);
+    let excel = format!("\u{feff}{}", plain.replace(',', ";").replace('\n', "\r\n"));
+    assert_eq!(read(&excel).unwrap(), read(&plain).unwrap());
+    // A value holding a comma is not a separator in a semicolon file: it is a value to check.
+    let e = errors(
+        &file(&[&good_with("count", "3")])
+            .replace(',', ";")
+            .replace(";3\n", ";1,5\n"),
+    );
+    assert_eq!((e[0].line, e[0].column), (2, Some("count")));
+}
+
+#[test]
+fn a_utf16_file_is_refused_whole_with_what_to_do() {
+    let text = file(&[GOOD]);
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let mut be_no_bom = Vec::new();
+    be_no_bom.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+    for bytes in [le, be_no_bom] {
+        let e = match CountReader::new(bytes.as_slice(), Provinces, limits()) {
+            Ok(_) => panic!("a UTF-16 file should be refused"),
+            Err(e) => e,
+        };
+        assert_eq!(e.line, 1);
+        assert!(e.message.contains("UTF-16"), "{e}");
+        assert!(e.message.contains("CSV UTF-8"), "{e}");
+    }
+}
+
+#[test]
+fn a_windows_1258_value_says_to_save_as_utf8() {
+    let mut bytes = file(&[]).into_bytes();
+    // "Hà Giang" in Windows-1258 where a count belongs: 0xE0 is "à" there, not UTF-8.
+    bytes.extend_from_slice(
+        b"VICTIMS_IDENTIFIED,VN-P63-10,2024-07,FEMALE,UNDER_16,SEXUAL,CN,H\xe0\n",
+    );
+    let e = read_all(bytes.as_slice(), Provinces, limits())
+        .unwrap_err()
+        .errors;
+    assert_eq!((e[0].line, e[0].column), (2, Some("count")));
+    assert!(e[0].message.contains("Windows-1258"), "{}", e[0]);
+    assert!(e[0].message.contains("CSV UTF-8"), "{}", e[0]);
+}
+
+#[test]
+fn a_count_with_thousands_separators_is_refused_with_the_digits_to_write() {
+    for written in ["\"1,200\"", "1.200", "1 200", "1\u{a0}200", "12.345.678"] {
+        let e = errors(&file(&[&good_with("count", written)]));
+        assert_eq!(e[0].column, Some("count"), "{written}");
+        assert!(
+            e[0].message.contains("has a thousands separator"),
+            "{written}: {}",
+            e[0]
+        );
+    }
+    let e = errors(&file(&[&good_with("count", "1.5")]));
+    assert!(
+        !e[0].message.contains("has a thousands separator"),
+        "{}",
+        e[0]
+    );
+    let e = errors(&file(&[&good_with("count", "\"1,200\"")]));
+    assert!(e[0].message.contains("e.g. 1200"), "{}", e[0]);
 }
