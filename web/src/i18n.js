@@ -55,7 +55,7 @@ const STRINGS = {
       "Năm này có cả hai bộ đơn vị khi ghi nhận: 63 tỉnh (tháng 1–6) trên bản đồ và 34 tỉnh (tháng 7–12) trong bảng. Chọn “34 tỉnh” để xem cả năm trên 34 đơn vị.",
     archipelagoNote: "Quần đảo Hoàng Sa (thuộc Đà Nẵng) và quần đảo Trường Sa (thuộc Khánh Hòa) là lãnh thổ Việt Nam.",
     perturbation:
-      "Mọi số đều đã được điều chỉnh ngẫu nhiên nhỏ (±2) để bảo vệ danh tính; giá trị từ 1 đến 4 hiển thị “<5”. Các phần không nhất thiết cộng bằng tổng.",
+      "Mọi số đều đã được điều chỉnh ngẫu nhiên nhỏ (±2) để bảo vệ danh tính; giá trị từ 1 đến 4 hiển thị “<5”, và khi có dùng nhóm tuổi thì cả 0 cũng hiển thị “<5”. Các phần không nhất thiết cộng bằng tổng.",
     table: "Bảng số liệu",
     sortBy: "Sắp xếp theo",
     download: "Tải về",
@@ -170,7 +170,7 @@ const STRINGS = {
       "As recorded, this year holds both sets of units: the 63 provinces (January–June) on the map and the 34 (July–December) in the table as well. Choose “34 provinces” for the whole year on the 34 units.",
     archipelagoNote: "The Hoàng Sa (Paracel) Islands, part of Đà Nẵng, and the Trường Sa (Spratly) Islands, part of Khánh Hòa, are Vietnamese territory.",
     perturbation:
-      "Every number is adjusted by a small random amount (±2) to protect identities; values from 1 to 4 show as “<5”. Parts need not add up to totals.",
+      "Every number is adjusted by a small random amount (±2) to protect identities; values from 1 to 4 show as “<5”, and where the age group is used, 0 does too. Parts need not add up to totals.",
     table: "Data table",
     sortBy: "Sort by",
     download: "Download",
