@@ -259,5 +259,6 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
     // Published releases carry their rollups (see store::statistics::build_rollups).
     crate::store::statistics::build_rollups(&txn, rel).await?;
     txn.commit().await?;
+    crate::store::analyze(db, &crate::store::STATISTICS_TABLES).await?;
     Ok(written)
 }

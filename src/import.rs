@@ -144,6 +144,9 @@ pub async fn import_counts<R: Read + Send + 'static>(
         }
     };
     let changes = write::write_counts(db, k1, source_id, &rows, actor, dry_run).await?;
+    if !dry_run {
+        crate::store::analyze(db, &["case_count"]).await?;
+    }
     Ok(ImportOutcome {
         accepted: true,
         rows: read,

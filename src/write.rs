@@ -246,5 +246,7 @@ pub async fn publish(
         ));
     };
     txn.commit().await?;
+    // The release's rollups (and the counts it froze) are what every public query reads next.
+    crate::store::analyze(db, &crate::store::STATISTICS_TABLES).await?;
     Ok(published)
 }

@@ -189,6 +189,7 @@ pub(super) async fn import_counts<R: Read + Send + 'static>(
             .await
             .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
+        crate::store::analyze(db, &["case_count"]).await?;
     }
     Ok(ImportOutcome {
         accepted: true,

@@ -8,6 +8,19 @@ pub mod region;
 
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};
 
+/// Fresh planner statistics on the tables a bulk write has just filled: without them PostgreSQL
+/// plans the next queries on new rows blind (autovacuum may be late, or off). `ANALYZE` on both
+/// databases; the tables are the crate's own names, never input.
+pub async fn analyze(db: &impl ConnectionTrait, tables: &[&str]) -> Result<(), DbErr> {
+    for table in tables {
+        db.execute_unprepared(&format!("ANALYZE {table}")).await?;
+    }
+    Ok(())
+}
+
+/// The tables a release is read from: the counts and their rollups.
+pub const STATISTICS_TABLES: [&str; 3] = ["case_count", "case_rollup_month", "case_rollup_year"];
+
 /// One page of a filtered select, and the total number of rows the filter keeps.
 pub async fn page<E: EntityTrait>(
     db: &impl ConnectionTrait,

@@ -29,6 +29,7 @@ mod logs;
 mod metrics;
 mod otel;
 mod persisted;
+mod planner_statistics;
 mod public_changes;
 mod queries_per_request;
 mod ratelimit;
