@@ -3,11 +3,12 @@
 //! only a file without a single fault is written, in one transaction.
 use std::io::Read;
 
+use entity::region;
 use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::disclosure::Secret;
 use crate::error::AppError;
-use crate::ingest::csv::{CountReader, ImportLimits, RegionCheck, RowError};
+use crate::ingest::csv::{CountReader, CountRow, ImportLimits, RegionCheck, RowError};
 use crate::store::writes::{Actor, Changes, CountWrite};
 use crate::write::{self, RegionIndex};
 
@@ -33,19 +34,37 @@ pub struct ImportOutcome {
     pub faulty_lines: u64,
 }
 
-/// What reading a file gave: every row, or why it is refused.
-enum Parsed {
-    Rows(u64, Vec<CountWrite>),
-    Refused {
-        problems: Vec<RowError>,
-        rows: u64,
-        faulty: u64,
-    },
+/// What reading a whole file gave: how many lines it has, how many are faulty, and their
+/// problems (up to [`MAX_PROBLEMS`]; a faulty header is a problem of its own).
+pub(crate) struct Tally {
+    pub lines: u64,
+    pub faulty: u64,
+    pub problems: Vec<RowError>,
 }
 
-/// Reads and checks the whole file (blocking: the reader may wait on a network stream), keeping
-/// the rows only while no line is faulty, and every problem up to [`MAX_PROBLEMS`].
-fn parse<R: Read>(reader: R, regions: &RegionIndex, max_count: i64) -> Result<Parsed, AppError> {
+impl Tally {
+    /// The refusal of a file with problems, or None for a file without any.
+    fn refusal(self, dry_run: bool) -> Option<ImportOutcome> {
+        (!self.problems.is_empty()).then_some(ImportOutcome {
+            accepted: false,
+            rows: self.lines,
+            changes: None,
+            dry_run,
+            problems: self.problems,
+            faulty_lines: self.faulty,
+        })
+    }
+}
+
+/// Reads and checks the whole file (blocking: the reader may wait on a network stream), the one
+/// loop both databases' imports use: `row` gets each checked line with its province while no
+/// line has been faulty (nothing will be written after one); every problem is collected.
+pub(crate) fn read_counts<R: Read>(
+    reader: R,
+    regions: &RegionIndex,
+    max_count: i64,
+    mut row: impl FnMut(CountRow, &region::Model) -> Result<(), AppError>,
+) -> Result<Tally, AppError> {
     let limits = ImportLimits {
         today: write::today(),
         max_errors: MAX_PROBLEMS,
@@ -54,56 +73,61 @@ fn parse<R: Read>(reader: R, regions: &RegionIndex, max_count: i64) -> Result<Pa
     let counts = match CountReader::new(reader, regions, limits) {
         Ok(r) => r,
         Err(header) => {
-            return Ok(Parsed::Refused {
-                problems: vec![header],
-                rows: 0,
+            return Ok(Tally {
+                lines: 0,
                 faulty: 0,
+                problems: vec![header],
             });
         }
     };
-    let mut rows: Vec<CountWrite> = Vec::new();
-    let mut problems = Vec::new();
-    let (mut read, mut faulty) = (0u64, 0u64);
+    let mut tally = Tally {
+        lines: 0,
+        faulty: 0,
+        problems: Vec::new(),
+    };
     for item in counts {
-        read += 1;
+        tally.lines += 1;
         match item {
-            Ok(r) if faulty == 0 => {
+            Ok(r) if tally.faulty == 0 => {
                 let province = regions
                     .province(&r.region, r.year, r.month)
                     .map_err(AppError::BadUserInput)?;
-                rows.push(CountWrite {
-                    metric: r.metric,
-                    region_id: province.id,
-                    region_code: province.code.clone(),
-                    year: r.year,
-                    month: r.month,
-                    sex: r.sex,
-                    age_group: r.age_group,
-                    exploitation_form: r.exploitation_form,
-                    destination: r.destination,
-                    count: r.count,
-                });
+                row(r, province)?;
             }
             Ok(_) => {}
             Err(errors) => {
-                // Nothing will be written: the rows read so far are of no use.
-                if faulty == 0 {
-                    rows = Vec::new();
-                }
-                faulty += 1;
-                let room = MAX_PROBLEMS.saturating_sub(problems.len());
-                problems.extend(errors.into_iter().take(room));
+                tally.faulty += 1;
+                let room = MAX_PROBLEMS.saturating_sub(tally.problems.len());
+                tally.problems.extend(errors.into_iter().take(room));
             }
         }
     }
-    if faulty > 0 {
-        return Ok(Parsed::Refused {
-            problems,
-            rows: read,
-            faulty,
+    Ok(tally)
+}
+
+/// The rows of a file, held for one transaction (SQLite), and what reading it gave.
+fn parse<R: Read>(
+    reader: R,
+    regions: &RegionIndex,
+    max_count: i64,
+) -> Result<(Tally, Vec<CountWrite>), AppError> {
+    let mut rows: Vec<CountWrite> = Vec::new();
+    let tally = read_counts(reader, regions, max_count, |r, province| {
+        rows.push(CountWrite {
+            metric: r.metric,
+            region_id: province.id,
+            region_code: province.code.clone(),
+            year: r.year,
+            month: r.month,
+            sex: r.sex,
+            age_group: r.age_group,
+            exploitation_form: r.exploitation_form,
+            destination: r.destination,
+            count: r.count,
         });
-    }
-    Ok(Parsed::Rows(read, rows))
+        Ok(())
+    })?;
+    Ok((tally, rows))
 }
 
 /// Reads, checks and (unless `dry_run` or any fault) writes a CSV file of counts. The file is
@@ -123,26 +147,13 @@ pub async fn import_counts<R: Read + Send + 'static>(
         return postgres::import_counts(db, k1, source_id, reader, actor, dry_run, max_count).await;
     }
     let regions = RegionIndex::load(db).await?;
-    let parsed = tokio::task::spawn_blocking(move || parse(reader, &regions, max_count))
+    let (tally, rows) = tokio::task::spawn_blocking(move || parse(reader, &regions, max_count))
         .await
         .map_err(|e| AppError::Internal(format!("the import task failed: {e}")))??;
-    let (read, rows) = match parsed {
-        Parsed::Rows(read, rows) => (read, rows),
-        Parsed::Refused {
-            problems,
-            rows,
-            faulty,
-        } => {
-            return Ok(ImportOutcome {
-                accepted: false,
-                rows,
-                changes: None,
-                dry_run,
-                problems,
-                faulty_lines: faulty,
-            });
-        }
-    };
+    let read = tally.lines;
+    if let Some(refused) = tally.refusal(dry_run) {
+        return Ok(refused);
+    }
     let changes = write::write_counts(db, k1, source_id, &rows, actor, dry_run).await?;
     if !dry_run {
         crate::store::analyze(db, &["case_count"]).await?;

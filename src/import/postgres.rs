@@ -10,12 +10,11 @@ use sea_orm::DatabaseConnection;
 use sea_orm::sqlx::{self, Row};
 use tokio::sync::mpsc;
 
-use super::{ImportOutcome, MAX_PROBLEMS};
+use super::{ImportOutcome, read_counts};
 use crate::disclosure::{Cell, Secret, key_sum};
 use crate::error::AppError;
-use crate::ingest::csv::{CountReader, ImportLimits, RowError};
 use crate::store::writes::{Actor, Changes};
-use crate::write::{self, RegionIndex};
+use crate::write::RegionIndex;
 
 /// Bytes of `COPY` text sent at a time.
 const CHUNK: usize = 256 * 1024;
@@ -225,7 +224,7 @@ async fn draft_release(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>) -> Result
 }
 
 /// Reads and checks the file, sending the `COPY` text of its lines while none is faulty: the
-/// number of lines, or the refusal with every problem (up to [`MAX_PROBLEMS`]).
+/// number of lines, or the refusal with every problem (up to [`super::MAX_PROBLEMS`]).
 fn stage<R: Read>(
     reader: R,
     regions: &RegionIndex,
@@ -233,83 +232,52 @@ fn stage<R: Read>(
     out: &mpsc::Sender<Vec<u8>>,
     max_count: i64,
 ) -> Result<Result<u64, ImportOutcome>, AppError> {
-    let refused = |problems: Vec<RowError>, rows: u64, faulty: u64| ImportOutcome {
-        accepted: false,
-        rows,
-        changes: None,
-        dry_run: false,
-        problems,
-        faulty_lines: faulty,
-    };
-    let limits = ImportLimits {
-        today: write::today(),
-        max_errors: MAX_PROBLEMS,
-        max_count,
-    };
-    let counts = match CountReader::new(reader, regions, limits) {
-        Ok(r) => r,
-        Err(header) => return Ok(Err(refused(vec![header], 0, 0))),
-    };
     let stopped = || AppError::Internal("the database stopped taking the import".to_owned());
     let mut buf = Vec::with_capacity(CHUNK + 512);
-    let mut problems = Vec::new();
-    let (mut read, mut faulty) = (0u64, 0u64);
-    for item in counts {
-        read += 1;
-        match item {
-            Ok(r) if faulty == 0 => {
-                let province = regions
-                    .province(&r.region, r.year, r.month)
-                    .map_err(AppError::BadUserInput)?;
-                let cell = Cell {
-                    province: &province.code,
-                    year: r.year,
-                    month: r.month,
-                    sex: r.sex,
-                    age_group: r.age_group,
-                    exploitation_form: r.exploitation_form,
-                    destination: r.destination,
-                };
-                // A count below 0 never gets here; a count of 0 has no units.
-                let units = u64::try_from(r.count).unwrap_or(0);
-                let ks = key_sum(k1, r.metric.unit_type(), &cell, units);
-                let m = r.metric.as_str();
-                // Every value is a code from a closed list or a number: nothing to escape.
-                writeln!(
-                    buf,
-                    "{m}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{ks}\t{m}|{}|{}-{:02}|{}|{}|{}|{}",
-                    province.id,
-                    r.year,
-                    r.month,
-                    r.sex,
-                    r.age_group,
-                    r.exploitation_form,
-                    r.destination,
-                    r.count,
-                    province.code,
-                    r.year,
-                    r.month,
-                    r.sex,
-                    r.age_group,
-                    r.exploitation_form,
-                    r.destination,
-                )
-                .map_err(|e| AppError::Internal(format!("staging: {e}")))?;
-                if buf.len() >= CHUNK {
-                    let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 512));
-                    out.blocking_send(full).map_err(|_| stopped())?;
-                }
-            }
-            Ok(_) => {}
-            Err(errors) => {
-                faulty += 1;
-                let room = MAX_PROBLEMS.saturating_sub(problems.len());
-                problems.extend(errors.into_iter().take(room));
-            }
+    let tally = read_counts(reader, regions, max_count, |r, province| {
+        let cell = Cell {
+            province: &province.code,
+            year: r.year,
+            month: r.month,
+            sex: r.sex,
+            age_group: r.age_group,
+            exploitation_form: r.exploitation_form,
+            destination: r.destination,
+        };
+        // A count below 0 never gets here; a count of 0 has no units.
+        let units = u64::try_from(r.count).unwrap_or(0);
+        let ks = key_sum(k1, r.metric.unit_type(), &cell, units);
+        let m = r.metric.as_str();
+        // Every value is a code from a closed list or a number: nothing to escape.
+        writeln!(
+            buf,
+            "{m}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{ks}\t{m}|{}|{}-{:02}|{}|{}|{}|{}",
+            province.id,
+            r.year,
+            r.month,
+            r.sex,
+            r.age_group,
+            r.exploitation_form,
+            r.destination,
+            r.count,
+            province.code,
+            r.year,
+            r.month,
+            r.sex,
+            r.age_group,
+            r.exploitation_form,
+            r.destination,
+        )
+        .map_err(|e| AppError::Internal(format!("staging: {e}")))?;
+        if buf.len() >= CHUNK {
+            let full = std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 512));
+            out.blocking_send(full).map_err(|_| stopped())?;
         }
-    }
-    if faulty > 0 {
-        return Ok(Err(refused(problems, read, faulty)));
+        Ok(())
+    })?;
+    let read = tally.lines;
+    if let Some(refused) = tally.refusal(false) {
+        return Ok(Err(refused));
     }
     if !buf.is_empty() {
         out.blocking_send(buf).map_err(|_| stopped())?;

@@ -250,15 +250,7 @@ async fn the_csv_export_times_out_with_a_coded_error_and_is_counted_in_the_metri
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["errors"][0]["extensions"]["code"], "TIMEOUT", "{body}");
     csv_export(&app, "metric=NOPE").await;
-    let text = app
-        .client
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     for line in [
         r#"ctip_graphql_operations_total{operation="export:case-statistics.csv"} 2"#,
         r#"ctip_graphql_errors_total{operation="export:case-statistics.csv",code="TIMEOUT"} 1"#,

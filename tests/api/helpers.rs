@@ -162,6 +162,18 @@ impl TestApp {
         format!("http://{}/metrics", self.metrics_addr)
     }
 
+    /// The Prometheus text this instance serves on its metrics address.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(self.metrics_url())
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// POSTs a query; returns the JSON body (whatever the status).
     pub async fn query(&self, query: &str) -> Value {
         self.query_with(query, json!({})).await
@@ -192,15 +204,7 @@ impl TestApp {
 
     /// The value of a Prometheus counter of this instance.
     pub async fn counter(&self, name: &str) -> u64 {
-        let text = self
-            .client
-            .get(self.metrics_url())
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
+        let text = self.metrics_text().await;
         text.lines()
             .find_map(|l| {
                 l.strip_prefix(name)

@@ -205,15 +205,7 @@ async fn health_ready_schema_and_metrics_answer() {
         .await
         .unwrap();
     assert_eq!(sdl, include_str!("../../schema.graphql"));
-    let metrics = app
-        .client
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics_text().await;
     assert!(metrics.contains("ctip_db_statements_total"));
 }
 

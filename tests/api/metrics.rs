@@ -4,14 +4,7 @@ use serde_json::json;
 use crate::helpers::TestApp;
 
 async fn metrics(app: &TestApp) -> String {
-    app.client
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    app.metrics_text().await
 }
 
 fn has_line(text: &str, prefix: &str) -> bool {

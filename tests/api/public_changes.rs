@@ -13,15 +13,7 @@ const TOTAL: &str = "{ caseStatistics(metric: VICTIMS_IDENTIFIED, filter: { peri
 
 /// The value of one series of `ctip_response_cache_lookups_total`, 0 if absent.
 async fn lookups(app: &TestApp, outcome: &str) -> u64 {
-    let text = app
-        .client
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let series = format!(
         "ctip_response_cache_lookups_total{{operation=\"anonymous\",outcome=\"{outcome}\"}} "
     );

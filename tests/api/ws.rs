@@ -86,15 +86,7 @@ async fn shape_limits_and_error_codes_apply_over_a_websocket() {
     assert_eq!(code(&broken), "GRAPHQL_PARSE_FAILED", "{broken}");
     let invalid = run(&mut ws, "3", "{ nope }").await;
     assert_eq!(code(&invalid), "GRAPHQL_VALIDATION_FAILED", "{invalid}");
-    let text = app
-        .client
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let line = r#"ctip_graphql_errors_total{operation="Deep",code="QUERY_TOO_DEEP"} 1"#;
     assert!(text.lines().any(|l| l == line), "no {line} in\n{text}");
 }
