@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod progress;
 pub mod ratelimit;
 pub mod redis_link;
+pub mod reference;
 pub mod sources;
 pub mod startup;
 pub mod statistics;

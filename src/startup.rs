@@ -88,10 +88,13 @@ impl Application {
             .redis_url
             .as_deref()
             .and_then(crate::redis_link::RedisLink::open);
+        let reference = Arc::new(crate::reference::Reference::new(Duration::from_millis(
+            cfg.cache.release_check_ms,
+        )));
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
             Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
-            Duration::from_millis(cfg.cache.release_check_ms),
+            reference.clone(),
             redis
                 .clone()
                 .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
@@ -102,15 +105,16 @@ impl Application {
             disclosure,
             k1: keys.k1.map(Arc::new),
             releases,
-            public_changed: match &cache {
-                Some(cache) => {
-                    let cache = cache.clone();
-                    crate::graphql::PublicChange::new(move || cache.data_changed())
-                }
-                None => crate::graphql::PublicChange::default(),
+            public_changed: {
+                let (cache, reference) = (cache.clone(), reference.clone());
+                crate::graphql::PublicChange::new(move || match &cache {
+                    Some(cache) => cache.data_changed(),
+                    None => reference.invalidate(),
+                })
             },
             loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
             max_cell_count: cfg.max_cell_count,
+            reference,
         };
         let trusted = cfg
             .trusted_documents

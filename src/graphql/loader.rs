@@ -13,9 +13,12 @@ use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::dimensions::MetricKind;
+use crate::dimensions::{MetricKind, RegionLevel};
 use crate::disclosure::{AgeUse, PeriodGrain, Protected};
-use crate::statistics::{Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan};
+use crate::reference::Reference;
+use crate::statistics::{
+    Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan, resolve_release,
+};
 use crate::store::statistics::group_sums;
 
 pub type Loaders = DataLoader<DbLoader>;
@@ -24,15 +27,17 @@ type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
 pub struct DbLoader {
     db: DatabaseConnection,
     disclosure: Arc<Disclosure>,
+    reference: Arc<Reference>,
 }
 
 /// A new per-request loader (its cache lives as long as the request).
-pub fn new_loaders(
-    db: DatabaseConnection,
-    disclosure: Arc<Disclosure>,
-    delay: std::time::Duration,
-) -> Loaders {
-    DataLoader::new(DbLoader { db, disclosure }, tokio::spawn).delay(delay)
+pub fn new_loaders(api: &super::ApiContext) -> Loaders {
+    let loader = DbLoader {
+        db: api.db.clone(),
+        disclosure: api.disclosure.clone(),
+        reference: api.reference.clone(),
+    };
+    DataLoader::new(loader, tokio::spawn).delay(api.loader_delay)
 }
 
 macro_rules! key {
@@ -139,16 +144,13 @@ by_fk!(SubCampaignsOf, campaign, ParentId, parent_id, StartDate);
 impl Loader<PopulationsOf> for DbLoader {
     type Value = Vec<region_population::Model>;
     type Error = Arc<DbErr>;
+    /// From the reference data of the current version: no statement.
     async fn load(&self, keys: &[PopulationsOf]) -> LoadResult<PopulationsOf, Self::Value> {
-        let rows = region_population::Entity::find()
-            .filter(region_population::Column::RegionId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(region_population::Column::Year)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter().map(|m| (PopulationsOf(m.region_id), m)),
-        ))
+        let snapshot = self.reference.current(&self.db).await?;
+        Ok(keys
+            .iter()
+            .map(|k| (*k, snapshot.populations(k.0).to_vec()))
+            .collect())
     }
 }
 
@@ -289,7 +291,7 @@ impl Loader<CampaignTreeOf> for DbLoader {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CaseTotalOf {
     pub region_id: i32,
-    pub level: &'static str,
+    pub level: RegionLevel,
     pub metric: MetricKind,
     pub boundaries: Boundaries,
     pub period: Option<PeriodSpec>,
@@ -303,15 +305,14 @@ impl Loader<CaseTotalOf> for DbLoader {
     /// One `GROUP BY` per (release, level, metric, boundaries, period) asked for, so one for a
     /// whole map, planned and checked against the lattice exactly as `caseStatistics` is: the
     /// request "this metric in this period, grouped by region at this level", limited to the
-    /// regions asked for. A key whose release does not exist is absent.
+    /// regions asked for. Releases come from the reference data. A key whose release does not
+    /// exist is absent.
     async fn load(&self, keys: &[CaseTotalOf]) -> LoadResult<CaseTotalOf, Self::Value> {
+        let snapshot = self.reference.current(&self.db).await?;
         let mut releases: HashMap<Option<String>, Option<entity::release::Model>> = HashMap::new();
         for k in keys {
             if !releases.contains_key(&k.release) {
-                let found = match &k.release {
-                    None => crate::store::catalogue::current_release(&self.db).await?,
-                    Some(code) => crate::store::catalogue::release_by_code(&self.db, code).await?,
-                };
+                let found = resolve_release(&snapshot, k.release.as_deref()).ok();
                 releases.insert(k.release.clone(), found);
             }
         }

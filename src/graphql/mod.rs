@@ -7,6 +7,7 @@ pub mod cost;
 pub mod ids;
 pub mod lang;
 pub mod loader;
+pub mod methodology;
 pub mod mutation;
 pub mod mutation_catalogue;
 pub mod mutation_figures;
@@ -17,6 +18,7 @@ pub mod region;
 pub mod scalars;
 pub mod source;
 pub mod statistics;
+pub mod statistics_enums;
 pub mod subscription;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -48,6 +50,8 @@ pub struct ApiContext {
     pub loader_delay: std::time::Duration,
     /// The largest count one cell may hold (larger ones are refused before any key is computed).
     pub max_cell_count: i64,
+    /// The current data version and its reference data, shared by every request.
+    pub reference: Arc<crate::reference::Reference>,
 }
 
 /// What to do, in this process, when the data the public sees has changed.

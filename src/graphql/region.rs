@@ -284,7 +284,7 @@ impl Region {
         let release = release.map(|r| release_code(&r.0));
         let key = CaseTotalOf {
             region_id: self.0.id,
-            level: crate::statistics::db_level(&self.0.level),
+            level: crate::statistics::level_of(&self.0),
             metric: metric_kind,
             boundaries,
             period,

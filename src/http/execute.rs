@@ -165,6 +165,7 @@ async fn execute_counted(
     match outcome {
         Ok(Executed {
             responses,
+            versions,
             single,
             cacheable,
         }) => {
@@ -179,13 +180,28 @@ async fn execute_counted(
             } else {
                 super::caching::NO_STORE
             };
+            let keepable = match (&versions[..], &labels[..]) {
+                ([Some(version)], [label])
+                    if cacheable && single && responses.iter().all(|r| r.errors.is_empty()) =>
+                {
+                    Some(super::raw_cache::Keepable {
+                        label: label.clone(),
+                        version: version.clone(),
+                    })
+                }
+                _ => None,
+            };
             let resp = if single {
                 BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
             } else {
                 BatchResponse::Batch(responses)
             };
             let conditional = (method == Method::Get).then_some(headers);
-            respond(resp, media, cache_control, conditional)
+            let mut out = respond(resp, media, cache_control, conditional);
+            if let Some(k) = keepable {
+                out.extensions_mut().insert(k);
+            }
+            out
         }
         Err(Refused(resp, code)) => {
             for label in &labels {
@@ -210,6 +226,8 @@ pub(super) fn error_code(e: &async_graphql::ServerError) -> &str {
 /// The answers to a request's operations.
 struct Executed {
     responses: Vec<async_graphql::Response>,
+    /// The data version each answer was made for, where the response cache knew it.
+    versions: Vec<Option<std::sync::Arc<str>>>,
     single: bool,
     /// Only queries, sent without credentials: HTTP caches may keep the answer.
     cacheable: bool,
@@ -374,11 +392,12 @@ async fn run(
             async move {
                 match cached {
                     Some(cache) => {
-                        let (resp, outcome) = cache.execute(schema, &state.api.db, r, lang).await;
+                        let (resp, outcome, version) =
+                            cache.execute(schema, &state.api.db, r, lang).await;
                         state.metrics.observe_cache(label, outcome.label());
-                        resp
+                        (resp, version)
                     }
-                    None => schema.execute(r).await,
+                    None => (schema.execute(r).await, None),
                 }
             }
         }))
@@ -386,23 +405,32 @@ async fn run(
         // The data version is looked up anew after a write: a public change (a release, a
         // catalogue edit) is never answered from the old answers again; a draft write leaves the
         // version as it was. Other replicas see a new version within their release check.
-        if writes && let Some(cache) = &state.cache {
-            cache.data_changed();
+        if writes {
+            match &state.cache {
+                Some(cache) => cache.data_changed(),
+                None => state.api.reference.invalidate(),
+            }
         }
-        for (i, r) in slots.into_iter().zip(done) {
+        let mut versions = vec![None; out.len()];
+        for (i, (r, version)) in slots.into_iter().zip(done) {
             out[i] = Some(r);
+            versions[i] = version;
         }
-        out.into_iter()
+        let responses = out
+            .into_iter()
             .map(|r| with_codes(r.unwrap_or_default()))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (responses, versions)
     };
     let ms = l.execution_timeout_ms;
-    let Ok(responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
+    let Ok((responses, versions)) = tokio::time::timeout(Duration::from_millis(ms), run).await
+    else {
         return Err(Refused(timed_out(media, ms), TIMEOUT));
     };
     let cacheable = shareable && queries.iter().all(|q| *q);
     Ok(Executed {
         responses,
+        versions,
         single,
         cacheable,
     })
@@ -452,13 +480,7 @@ pub(super) fn prepare(
     caller: &crate::auth::Caller,
     ticket: Option<&RateTicket>,
 ) -> Request {
-    let mut req = req
-        .data(new_loaders(
-            state.api.db.clone(),
-            state.api.disclosure.clone(),
-            state.api.loader_delay,
-        ))
-        .data(caller.clone());
+    let mut req = req.data(new_loaders(&state.api)).data(caller.clone());
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
     }

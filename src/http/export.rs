@@ -23,7 +23,7 @@ use crate::graphql::lang::Language;
 use crate::graphql::region::RegionLevel;
 use crate::graphql::statistics::{
     AgeGroup, Boundaries, Dimension, ExploitationForm, Granularity, Metric, Sex, StatisticsArgs,
-    StatisticsFilter, request,
+    StatisticsFilter,
 };
 use crate::statistics::{self, StatsResult};
 
@@ -132,8 +132,9 @@ fn parse(params: Params) -> Result<(ExportParams, StatisticsArgs), AppError> {
 /// Runs the request, as `caseStatistics` would.
 async fn compute(state: &AppState, a: &StatisticsArgs) -> Result<StatsResult, AppError> {
     let api = &state.api;
-    let req = request(api, a).await?;
-    statistics::run(&api.db, &api.disclosure, &req).await
+    let snapshot = api.reference.current(&api.db).await?;
+    let req = statistics::resolve(&snapshot, &a.engine())?;
+    statistics::run(&api.db, &api.disclosure, &snapshot, &req).await
 }
 
 /// What an export costs: what `caseStatistics` with the same arguments, selecting one field

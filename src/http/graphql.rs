@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::execute::execute;
 use super::limits::{BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, Refusal};
-use super::{AppState, caching};
+use super::{AppState, caching, raw_cache};
 use crate::graphql::lang::Language;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -25,8 +25,12 @@ pub(super) enum MediaType {
     Json,
 }
 
+/// The `Vary` of every GraphQL answer.
+pub(super) const VARY: HeaderValue =
+    HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+
 impl MediaType {
-    fn header(self) -> HeaderValue {
+    pub(super) fn header(self) -> HeaderValue {
         match self {
             MediaType::GraphqlResponseJson => {
                 HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
@@ -127,6 +131,18 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let key = match raw_cache::lookup(
+        &state,
+        &headers,
+        media,
+        true,
+        axum::body::Bytes::copy_from_slice(query.as_bytes()),
+    )
+    .await
+    {
+        raw_cache::Lookup::Hit(resp) => return resp,
+        raw_cache::Lookup::Miss(key) => key,
+    };
     let req = match get_request(&uri) {
         Ok(r) => r,
         Err(e) => {
@@ -149,14 +165,15 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
             "Missing `query` parameter: GET /graphql?query={...}",
         );
     }
-    execute(
+    let resp = execute(
         &state,
         &headers,
         BatchRequest::Single(req),
         media,
         Method::Get,
     )
-    .await
+    .await;
+    raw_cache::keep(&state, key, resp).await
 }
 
 /// The GraphQL request in GET parameters (`query`, `operationName`, and `variables` and
@@ -260,6 +277,10 @@ pub async fn post_graphql(
             return resp;
         }
     };
+    let key = match raw_cache::lookup(&state, &headers, media, false, body.clone()).await {
+        raw_cache::Lookup::Hit(resp) => return resp,
+        raw_cache::Lookup::Miss(key) => key,
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -300,7 +321,8 @@ pub async fn post_graphql(
             );
         }
     };
-    super::execute::execute(&state, &headers, batch, media, Method::Post).await
+    let resp = super::execute::execute(&state, &headers, batch, media, Method::Post).await;
+    raw_cache::keep(&state, key, resp).await
 }
 
 /// A request refused for its shape or cost, before anything ran. Like a validation failure, it
@@ -388,7 +410,7 @@ pub(super) fn respond(
         ),
     };
     let body = body.to_string();
-    let vary = HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+    let vary = VARY;
     if status != StatusCode::OK {
         let mut out = (status, [(header::CONTENT_TYPE, media.header())], body).into_response();
         let h = out.headers_mut();

@@ -1,9 +1,9 @@
 //! The statistics queries: one `GROUP BY` over the finest cells computing `SUM(n)` and
 //! `SUM(key_sum)` per node (disclosure.md §2), and the reference lists that make every
 //! category appear in a result. Raw sums never leave the crate: `statistics` protects them.
-use entity::{case_count, region, region_ancestor};
+use entity::{case_count, region_ancestor};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use crate::dimensions::Category;
 
@@ -287,58 +287,6 @@ fn read(row: &QueryResult, g: &GroupQuery) -> Result<NodeSums, DbErr> {
 pub async fn group_sums(db: &impl ConnectionTrait, g: &GroupQuery) -> Result<Vec<NodeSums>, DbErr> {
     let rows = db.query_all(&build(g)).await?;
     rows.iter().map(|r| read(r, g)).collect()
-}
-
-/// The nodes of a level a grouped result lists (zeros too): those with a province valid in the
-/// months, inside the filter node.
-pub async fn region_nodes(
-    db: &impl ConnectionTrait,
-    boundaries: &str,
-    level: &str,
-    months: (i32, i32),
-    within: Option<(&'static str, i32)>,
-) -> Result<Vec<region::Model>, DbErr> {
-    let (from, to) = months;
-    let first_day =
-        chrono::NaiveDate::from_ymd_opt(from.div_euclid(12), (from.rem_euclid(12) + 1) as u32, 1);
-    let last_month_start =
-        chrono::NaiveDate::from_ymd_opt(to.div_euclid(12), (to.rem_euclid(12) + 1) as u32, 1);
-    let mut provinces = Query::select();
-    provinces
-        .column((Alias::new("a"), Alias::new("ancestor_id")))
-        .from_as(region_ancestor::Entity, Alias::new("a"))
-        .join_as(
-            JoinType::InnerJoin,
-            region::Entity,
-            Alias::new("p"),
-            Expr::col((Alias::new("p"), Alias::new("id")))
-                .equals((Alias::new("a"), Alias::new("province_id"))),
-        )
-        .and_where(Expr::col((Alias::new("a"), Alias::new("boundaries"))).eq(boundaries))
-        .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).eq(level));
-    let p = |c: &str| Expr::col((Alias::new("p"), Alias::new(c)));
-    if let Some(last) = last_month_start {
-        // valid_from is always a first of month here; a unit starting in the last month counts.
-        provinces.and_where(p("valid_from").is_null().or(p("valid_from").lte(last)));
-    }
-    if let Some(first) = first_day {
-        provinces.and_where(p("valid_to").is_null().or(p("valid_to").gte(first)));
-    }
-    if let Some((flevel, fid)) = within {
-        let inside = Query::select()
-            .column(region_ancestor::Column::ProvinceId)
-            .from(region_ancestor::Entity)
-            .and_where(region_ancestor::Column::Boundaries.eq(boundaries))
-            .and_where(region_ancestor::Column::Level.eq(flevel))
-            .and_where(region_ancestor::Column::AncestorId.eq(fid))
-            .to_owned();
-        provinces
-            .and_where(Expr::col((Alias::new("a"), Alias::new("province_id"))).in_subquery(inside));
-    }
-    region::Entity::find()
-        .filter(region::Column::Id.in_subquery(provinces.to_owned()))
-        .all(db)
-        .await
 }
 
 /// The first and last month (as `year * 12 + month - 1`) a published release holds, across every
