@@ -1,17 +1,14 @@
-//! Every DataLoader of the API, in one place: one `DbLoader` answers each kind of key with one SQL
-//! statement for a whole batch, so a list costs the same number of statements whatever its length.
-//! A missing key is simply absent from the answer (the field resolves to null), never a panic.
+//! Every DataLoader of the API, in one place. Regions, populations and the catalogue (agencies,
+//! campaigns, activities, sources) come from the reference data of the current data version
+//! (`reference`): a lookup per key, no statement. `Region.caseTotal` runs one `GROUP BY` for a
+//! whole batch. So a list costs the same number of statements whatever its length. A missing key
+//! is simply absent from the answer (the field resolves to null), never a panic.
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{
-    activity, activity_agency, activity_output, activity_source, agency, campaign, region,
-    region_population, source,
-};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use entity::{activity, activity_output, agency, campaign, region, region_population, source};
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::dimensions::{MetricKind, RegionLevel};
 use crate::disclosure::{AgeUse, PeriodGrain, Protected};
@@ -79,212 +76,70 @@ key!(
     SourceId,
 );
 
-fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i32) -> Vec<i32> {
-    keys.iter().map(|k| f(*k)).collect()
-}
-
-/// Groups rows under each requested key (keys with no rows get an empty list).
-fn group<K: std::hash::Hash + Eq + Copy, V>(
-    keys: &[K],
-    rows: impl IntoIterator<Item = (K, V)>,
-) -> HashMap<K, Vec<V>> {
-    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for (k, v) in rows {
-        out.entry(k).or_default().push(v);
-    }
-    out
-}
-
-macro_rules! by_id {
-    ($key:ident, $entity:ident) => {
+/// A loader answered from the reference data of the current data version: a lookup per key,
+/// no statement (the data are read once per version, see `reference`).
+macro_rules! from_snapshot {
+    ($key:ident, $value:ty, |$s:ident, $id:ident| $lookup:expr) => {
         impl Loader<$key> for DbLoader {
-            type Value = $entity::Model;
+            type Value = $value;
             type Error = Arc<DbErr>;
             async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(ids(keys, |k| k.0)))
-                    .all(&self.db)
-                    .await?;
-                Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
-            }
-        }
-    };
-}
-
-by_id!(RegionId, region);
-by_id!(AgencyId, agency);
-by_id!(CampaignId, campaign);
-by_id!(SourceId, source);
-
-macro_rules! by_fk {
-    ($key:ident, $entity:ident, $col:ident, $field:ident, $order:ident) => {
-        impl Loader<$key> for DbLoader {
-            type Value = Vec<$entity::Model>;
-            type Error = Arc<DbErr>;
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::$col.is_in(ids(keys, |k| k.0)))
-                    .order_by_asc($entity::Column::$order)
-                    .all(&self.db)
-                    .await?;
-                Ok(group(
-                    keys,
-                    rows.into_iter()
-                        .filter_map(|m| m.$field.map(|f| ($key(f), m))),
-                ))
-            }
-        }
-    };
-}
-
-by_fk!(ChildrenOf, region, ParentId, parent_id, Code);
-by_fk!(PredecessorsOf, region, SuccessorId, successor_id, Code);
-by_fk!(SubCampaignsOf, campaign, ParentId, parent_id, StartDate);
-
-impl Loader<PopulationsOf> for DbLoader {
-    type Value = Vec<region_population::Model>;
-    type Error = Arc<DbErr>;
-    /// From the reference data of the current version: no statement.
-    async fn load(&self, keys: &[PopulationsOf]) -> LoadResult<PopulationsOf, Self::Value> {
-        let snapshot = self.reference.current(&self.db).await?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, snapshot.populations(k.0).to_vec()))
-            .collect())
-    }
-}
-
-impl Loader<ActivitiesOfCampaign> for DbLoader {
-    type Value = Vec<activity::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[ActivitiesOfCampaign],
-    ) -> LoadResult<ActivitiesOfCampaign, Self::Value> {
-        let rows = activity::Entity::find()
-            .filter(activity::Column::CampaignId.is_in(ids(keys, |k| k.0)))
-            .filter(activity::Column::Retired.eq(false))
-            .order_by_asc(activity::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .map(|m| (ActivitiesOfCampaign(m.campaign_id), m)),
-        ))
-    }
-}
-
-impl Loader<ActivitiesOfAgency> for DbLoader {
-    type Value = Vec<activity::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[ActivitiesOfAgency],
-    ) -> LoadResult<ActivitiesOfAgency, Self::Value> {
-        let agency_ids = ids(keys, |k| k.0);
-        // Two statements for the whole batch: the participations, then the activities led or joined.
-        let links = activity_agency::Entity::find()
-            .filter(activity_agency::Column::AgencyId.is_in(agency_ids.clone()))
-            .all(&self.db)
-            .await?;
-        let rows = activity::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(activity::Column::LeadAgencyId.is_in(agency_ids))
-                    .add(
-                        activity::Column::Id
-                            .is_in(links.iter().map(|l| l.activity_id).collect::<Vec<_>>()),
-                    ),
-            )
-            .filter(activity::Column::Retired.eq(false))
-            .order_by_asc(activity::Column::Id)
-            .all(&self.db)
-            .await?;
-        let mut pairs = Vec::new();
-        for act in rows {
-            for key in keys {
-                let joined = links
+                let $s = self.reference.current(&self.db).await?;
+                Ok(keys
                     .iter()
-                    .any(|l| l.agency_id == key.0 && l.activity_id == act.id);
-                if act.lead_agency_id == key.0 || joined {
-                    pairs.push((*key, act.clone()));
-                }
+                    .filter_map(|k| {
+                        let $id = k.0;
+                        $lookup.map(|v| (*k, v))
+                    })
+                    .collect())
             }
         }
-        Ok(group(keys, pairs))
-    }
+    };
 }
 
-impl Loader<ParticipantsOf> for DbLoader {
-    type Value = Vec<agency::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[ParticipantsOf]) -> LoadResult<ParticipantsOf, Self::Value> {
-        let rows = activity_agency::Entity::find()
-            .find_also_related(agency::Entity)
-            .filter(activity_agency::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_agency::Column::AgencyId)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .filter_map(|(link, a)| a.map(|a| (ParticipantsOf(link.activity_id), a))),
-        ))
-    }
-}
-
-impl Loader<SourcesOfActivity> for DbLoader {
-    type Value = Vec<source::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[SourcesOfActivity]) -> LoadResult<SourcesOfActivity, Self::Value> {
-        let rows = activity_source::Entity::find()
-            .find_also_related(source::Entity)
-            .filter(activity_source::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_source::Column::SourceId)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .filter_map(|(link, s)| s.map(|s| (SourcesOfActivity(link.activity_id), s))),
-        ))
-    }
-}
-
-impl Loader<OutputsOf> for DbLoader {
-    type Value = Vec<activity_output::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[OutputsOf]) -> LoadResult<OutputsOf, Self::Value> {
-        let rows = activity_output::Entity::find()
-            .filter(activity_output::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_output::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter().map(|m| (OutputsOf(m.activity_id), m)),
-        ))
-    }
-}
-
-impl Loader<CampaignTreeOf> for DbLoader {
-    type Value = Vec<i32>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[CampaignTreeOf]) -> LoadResult<CampaignTreeOf, Self::Value> {
-        // Campaign trees are small: one statement reads every link, the walk happens here.
-        let links: Vec<(i32, Option<i32>)> = campaign::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.parent_id))
-            .collect();
-        Ok(keys
-            .iter()
-            .map(|k| (*k, crate::store::campaign::descendants(&links, k.0)))
-            .collect())
-    }
-}
+from_snapshot!(RegionId, region::Model, |s, id| s.region(id).cloned());
+from_snapshot!(ChildrenOf, Vec<region::Model>, |s, id| Some(
+    s.children(id).to_vec()
+));
+from_snapshot!(PredecessorsOf, Vec<region::Model>, |s, id| Some(
+    s.predecessors(id).to_vec()
+));
+from_snapshot!(PopulationsOf, Vec<region_population::Model>, |s, id| Some(
+    s.populations(id).to_vec()
+));
+from_snapshot!(AgencyId, agency::Model, |s, id| s
+    .catalogue
+    .agency(id)
+    .cloned());
+from_snapshot!(CampaignId, campaign::Model, |s, id| s
+    .catalogue
+    .campaign(id)
+    .cloned());
+from_snapshot!(SourceId, source::Model, |s, id| s
+    .catalogue
+    .source(id)
+    .cloned());
+from_snapshot!(SubCampaignsOf, Vec<campaign::Model>, |s, id| Some(
+    s.catalogue.sub_campaigns(id).to_vec()
+));
+from_snapshot!(CampaignTreeOf, Vec<i32>, |s, id| Some(
+    s.catalogue.campaign_tree(id)
+));
+from_snapshot!(ActivitiesOfCampaign, Vec<activity::Model>, |s, id| Some(
+    s.catalogue.activities_of_campaign(id).to_vec()
+));
+from_snapshot!(ActivitiesOfAgency, Vec<activity::Model>, |s, id| Some(
+    s.catalogue.activities_of_agency(id).to_vec()
+));
+from_snapshot!(ParticipantsOf, Vec<agency::Model>, |s, id| Some(
+    s.catalogue.participants(id).to_vec()
+));
+from_snapshot!(SourcesOfActivity, Vec<source::Model>, |s, id| Some(
+    s.catalogue.sources_of_activity(id).to_vec()
+));
+from_snapshot!(OutputsOf, Vec<activity_output::Model>, |s, id| Some(
+    s.catalogue.outputs(id).to_vec()
+));
 
 /// `Region.caseTotal`: the total of one metric for one region node in one period (or all), in
 /// one release, protected like every other node.

@@ -1,5 +1,6 @@
 //! The GraphQL schema: built without I/O (`schema_builder`), the query root merged from one object
 //! per domain. Resolvers take what they need from the context, call `store`, and map the result.
+pub mod activity;
 pub mod agency;
 pub mod audit;
 pub mod campaign;
@@ -13,6 +14,7 @@ pub mod mutation_catalogue;
 pub mod mutation_figures;
 pub mod node;
 pub mod pagination;
+pub mod population;
 pub mod ratelimit;
 pub mod region;
 pub mod scalars;

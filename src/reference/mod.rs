@@ -8,6 +8,7 @@
 //! is read again after loading, and a load that raced a change is thrown away and redone; a
 //! failed load is an error, never the previous snapshot under a newer version. The response
 //! cache keys its answers by the same version, so an answer and the data behind it agree.
+pub mod catalogue;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};

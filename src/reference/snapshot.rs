@@ -1,7 +1,7 @@
 //! One immutable copy of the reference data of a data version: what a statistics request looks
 //! up besides its one `GROUP BY` (regions, the region tree's closure, populations, the published
-//! releases and the months each holds). A few hundred rows: loaded in five statements, shared by
-//! every request of that version.
+//! releases and the months each holds), and the catalogue nested fields read ([`Catalogue`]).
+//! A few thousand rows: loaded in eleven statements, shared by every request of that version.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use entity::{region, region_ancestor, region_population, release};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 
+use super::catalogue::Catalogue;
 use crate::dimensions::{Boundaries, RegionLevel};
 use crate::store;
 pub use crate::store::statistics::ReleaseMonths;
@@ -28,10 +29,15 @@ pub struct Snapshot {
     releases: Vec<release::Model>,
     /// The months of every published release holding counts, oldest first.
     release_months: Vec<ReleaseMonths>,
+    /// Child regions by parent, and predecessors by successor, by code.
+    children: HashMap<i32, Vec<region::Model>>,
+    predecessors: HashMap<i32, Vec<region::Model>>,
+    /// Agencies, campaigns, activities and sources.
+    pub catalogue: Catalogue,
 }
 
 impl Snapshot {
-    /// Reads the reference data (five statements); `version` is the data version read just
+    /// Reads the reference data (eleven statements); `version` is the data version read just
     /// before (the caller checks it is still current afterwards).
     pub async fn load(
         db: &impl ConnectionTrait,
@@ -67,7 +73,25 @@ impl Snapshot {
         }
         let releases = store::catalogue::published_releases(db).await?;
         let release_months = store::statistics::release_months(db, i32::MAX).await?;
+        let mut sorted: Vec<&region::Model> = regions.values().collect();
+        sorted.sort_by(|a, b| a.code.cmp(&b.code));
+        let (mut children, mut predecessors) = (HashMap::new(), HashMap::new());
+        for r in sorted {
+            if let Some(p) = r.parent_id {
+                children.entry(p).or_insert_with(Vec::new).push(r.clone());
+            }
+            if let Some(s) = r.successor_id {
+                predecessors
+                    .entry(s)
+                    .or_insert_with(Vec::new)
+                    .push(r.clone());
+            }
+        }
+        let catalogue = Catalogue::load(db).await?;
         Ok(Snapshot {
+            children,
+            predecessors,
+            catalogue,
             version,
             regions,
             by_code,
@@ -80,6 +104,16 @@ impl Snapshot {
 
     pub fn region(&self, id: i32) -> Option<&region::Model> {
         self.regions.get(&id)
+    }
+
+    /// The regions directly below one, by code.
+    pub fn children(&self, id: i32) -> &[region::Model] {
+        self.children.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The units that went into one, by code.
+    pub fn predecessors(&self, id: i32) -> &[region::Model] {
+        self.predecessors.get(&id).map_or(&[], Vec::as_slice)
     }
 
     pub fn region_by_code(&self, code: &str) -> Option<&region::Model> {

@@ -107,11 +107,11 @@ pub fn plan(
     Ok(GroupQuery {
         metric: req.metric.as_str(),
         release_id: req.release.id,
-        boundaries: req.boundaries.as_db(),
-        region_filter: req.region.as_ref().map(|r| (level_of(r).as_db(), r.id)),
+        boundaries: req.boundaries,
+        region_filter: req.region.as_ref().map(|r| (level_of(r), r.id)),
         months: req.period.map(PeriodSpec::months),
         category_filters: req.filters.clone(),
-        group_region_level: group_region.then_some(req.region_level.as_db()),
+        group_region_level: group_region.then_some(req.region_level),
         group_region_only: None,
         group_period: group_period.then_some(match req.granularity {
             PeriodGrain::Year => PeriodGroup::Year,

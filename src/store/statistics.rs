@@ -5,7 +5,7 @@ use entity::{case_count, region_ancestor};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use crate::dimensions::Category;
+use crate::dimensions::{Boundaries, Category, RegionLevel};
 
 /// Period grouping of the SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +20,15 @@ pub enum PeriodGroup {
 pub struct GroupQuery {
     pub metric: &'static str,
     pub release_id: i32,
-    /// `AS_RECORDED` or `V2025`.
-    pub boundaries: &'static str,
+    pub boundaries: Boundaries,
     /// Only cells of provinces counting toward this node (level, region id).
-    pub region_filter: Option<(&'static str, i32)>,
+    pub region_filter: Option<(RegionLevel, i32)>,
     /// Only cells of these months: (first, last) as `year * 12 + month - 1`.
     pub months: Option<(i32, i32)>,
     /// Equality filters on category dimensions.
     pub category_filters: Vec<(Category, &'static str)>,
     /// Group by the node of this level.
-    pub group_region_level: Option<&'static str>,
+    pub group_region_level: Option<RegionLevel>,
     /// Only these nodes of the grouping level (a batch of `Region.caseTotal`).
     pub group_region_only: Option<Vec<i32>>,
     pub group_period: Option<PeriodGroup>,
@@ -182,8 +181,10 @@ fn build(g: &GroupQuery) -> SelectStatement {
             Alias::new("g"),
             Expr::col((Alias::new("g"), Alias::new("province_id")))
                 .equals((Alias::new("c"), Alias::new("region_id")))
-                .and(Expr::col((Alias::new("g"), Alias::new("boundaries"))).eq(g.boundaries))
-                .and(Expr::col((Alias::new("g"), Alias::new("level"))).eq(level)),
+                .and(
+                    Expr::col((Alias::new("g"), Alias::new("boundaries"))).eq(g.boundaries.as_db()),
+                )
+                .and(Expr::col((Alias::new("g"), Alias::new("level"))).eq(level.as_db())),
         );
         if let Some(only) = &g.group_region_only {
             q.and_where(
@@ -203,8 +204,10 @@ fn build(g: &GroupQuery) -> SelectStatement {
             Alias::new("f"),
             Expr::col((Alias::new("f"), Alias::new("province_id")))
                 .equals((Alias::new("c"), Alias::new("region_id")))
-                .and(Expr::col((Alias::new("f"), Alias::new("boundaries"))).eq(g.boundaries))
-                .and(Expr::col((Alias::new("f"), Alias::new("level"))).eq(level))
+                .and(
+                    Expr::col((Alias::new("f"), Alias::new("boundaries"))).eq(g.boundaries.as_db()),
+                )
+                .and(Expr::col((Alias::new("f"), Alias::new("level"))).eq(level.as_db()))
                 .and(Expr::col((Alias::new("f"), Alias::new("ancestor_id"))).eq(id)),
         );
     }
