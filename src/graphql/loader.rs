@@ -1,8 +1,9 @@
-//! Every DataLoader of the API, in one place. Regions, populations and the catalogue (agencies,
+//! What resolvers load through, in one place. Regions, populations and the catalogue (agencies,
 //! campaigns, activities, sources) come from the reference data of the current data version
-//! (`reference`): a lookup per key, no statement. `Region.caseTotal` runs one `GROUP BY` for a
-//! whole batch. So a list costs the same number of statements whatever its length. A missing key
-//! is simply absent from the answer (the field resolves to null), never a panic.
+//! (`reference`), read once per request: a lookup per key, no statement and no batching delay.
+//! `Region.caseTotal` is a DataLoader: one `GROUP BY` for a whole batch. So a list costs the same
+//! number of statements whatever its length. A missing key is simply absent from the answer (the
+//! field resolves to null), never a panic.
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -12,14 +13,23 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::dimensions::{MetricKind, RegionLevel};
 use crate::disclosure::{AgeUse, PeriodGrain, Protected};
-use crate::reference::Reference;
+use crate::reference::{Reference, Snapshot};
 use crate::statistics::{
     Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan, resolve_release,
 };
 use crate::store::statistics::group_sums;
 
-pub type Loaders = DataLoader<DbLoader>;
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+/// What the resolvers of one request load through: lookups in the reference data of the
+/// current version (read once for the request, so every field of it sees the same version), and
+/// the batched `Region.caseTotal`.
+pub struct Loaders {
+    db: DatabaseConnection,
+    reference: Arc<Reference>,
+    snapshot: tokio::sync::OnceCell<Arc<Snapshot>>,
+    totals: DataLoader<DbLoader>,
+}
 
 pub struct DbLoader {
     db: DatabaseConnection,
@@ -27,14 +37,55 @@ pub struct DbLoader {
     reference: Arc<Reference>,
 }
 
-/// A new per-request loader (its cache lives as long as the request).
+/// New per-request loaders (their data live as long as the request).
 pub fn new_loaders(api: &super::ApiContext) -> Loaders {
     let loader = DbLoader {
         db: api.db.clone(),
         disclosure: api.disclosure.clone(),
         reference: api.reference.clone(),
     };
-    DataLoader::new(loader, tokio::spawn).delay(api.loader_delay)
+    Loaders {
+        db: api.db.clone(),
+        reference: api.reference.clone(),
+        snapshot: tokio::sync::OnceCell::new(),
+        totals: DataLoader::new(loader, tokio::spawn).delay(api.loader_delay),
+    }
+}
+
+/// A key looked up in the reference data.
+pub trait Lookup: Copy {
+    type Value;
+    fn lookup(self, s: &Snapshot) -> Option<Self::Value>;
+}
+
+impl Loaders {
+    async fn snapshot(&self) -> Result<&Arc<Snapshot>, Arc<DbErr>> {
+        self.snapshot
+            .get_or_try_init(|| self.reference.current(&self.db))
+            .await
+    }
+
+    /// The value of one key (`None` when there is none): no statement.
+    pub async fn load_one<K: Lookup>(&self, key: K) -> Result<Option<K::Value>, Arc<DbErr>> {
+        Ok(key.lookup(self.snapshot().await?))
+    }
+
+    /// The values of some keys (absent ones left out): no statement.
+    pub async fn load_many<K: Lookup + Eq + std::hash::Hash>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> LoadResult<K, K::Value> {
+        let s = self.snapshot().await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| k.lookup(s).map(|v| (k, v)))
+            .collect())
+    }
+
+    /// `Region.caseTotal`, batched: one `GROUP BY` for every key asked for at about the same time.
+    pub async fn case_total(&self, key: CaseTotalOf) -> Result<Option<Protected>, Arc<DbErr>> {
+        self.totals.load_one(key).await
+    }
 }
 
 macro_rules! key {
@@ -76,22 +127,15 @@ key!(
     SourceId,
 );
 
-/// A loader answered from the reference data of the current data version: a lookup per key,
-/// no statement (the data are read once per version, see `reference`).
+/// A key answered from the reference data of the current data version: a lookup, no statement
+/// (the data are read once per version, see `reference`).
 macro_rules! from_snapshot {
     ($key:ident, $value:ty, |$s:ident, $id:ident| $lookup:expr) => {
-        impl Loader<$key> for DbLoader {
+        impl Lookup for $key {
             type Value = $value;
-            type Error = Arc<DbErr>;
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let $s = self.reference.current(&self.db).await?;
-                Ok(keys
-                    .iter()
-                    .filter_map(|k| {
-                        let $id = k.0;
-                        $lookup.map(|v| (*k, v))
-                    })
-                    .collect())
+            fn lookup(self, $s: &Snapshot) -> Option<$value> {
+                let $id = self.0;
+                $lookup
             }
         }
     };

@@ -256,7 +256,7 @@ impl Region {
         };
         let loaders = ctx.data::<Loaders>()?;
         let protected = loaders
-            .load_one(key)
+            .case_total(key)
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| {
