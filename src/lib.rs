@@ -21,14 +21,18 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod count;
 pub mod db;
 pub mod demo;
 pub mod dimensions;
-pub mod disclosure;
+/// The disclosure policy, a crate of its own so that the compiler keeps it pure (no I/O, no
+/// database, no GraphQL): `disclosure/`.
+pub use ctip_disclosure as disclosure;
 pub mod error;
 pub mod figures;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod import;
 pub mod ingest;
 pub mod keys;
@@ -36,6 +40,7 @@ pub mod metrics;
 pub mod progress;
 pub mod ratelimit;
 pub mod redis_link;
+pub mod regions;
 pub mod sources;
 pub mod startup;
 pub mod statistics;
