@@ -10,8 +10,9 @@ use super::statistics::{AgeGroup, ExploitationForm, Metric, Sex};
 use crate::auth::{Caller, Role};
 use crate::dimensions::MetricKind;
 use crate::error::AppError;
+use crate::ingest::record::Limits;
 use crate::store::writes::{self, Actor, Changes};
-use crate::write::{self, CountInput as ServiceInput, RegionIndex};
+use crate::write::{self, RegionIndex};
 
 /// One count at the finest grain.
 #[derive(InputObject, Clone)]
@@ -164,23 +165,27 @@ impl MutationRoot {
         let src = write::source(&api.db, &source).await?;
         who.may_write(&src)?;
         let regions = RegionIndex::load(&api.db).await?;
-        let today = write::today();
+        let limits = Limits {
+            today: write::today(),
+            max_count: api.max_cell_count,
+        };
         let mut rows = Vec::with_capacity(counts.len());
         let mut problems = Vec::new();
         for (i, c) in counts.iter().enumerate() {
-            let input = ServiceInput {
-                metric: metric_kind(c.metric)?,
-                region: c.region.clone(),
-                month: c.month.clone(),
-                sex: c.sex.as_db().to_owned(),
-                age_group: c.age_group.as_db().to_owned(),
-                exploitation_form: c.exploitation_form.as_db().to_owned(),
-                destination: c.destination.clone(),
-                count: c.count,
-            };
-            match write::validate(&input, &regions, today, api.max_cell_count) {
+            let count = c.count.to_string();
+            let fields = [
+                metric_kind(c.metric)?.as_str(),
+                &c.region,
+                &c.month,
+                c.sex.as_db(),
+                c.age_group.as_db(),
+                c.exploitation_form.as_db(),
+                &c.destination,
+                &count,
+            ];
+            match write::validate(fields, &regions, limits) {
                 Ok(w) => rows.push(w),
-                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}]: {e}"))),
+                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}] {e}"))),
             }
         }
         if !problems.is_empty() {
