@@ -47,3 +47,6 @@ pub mod statistics;
 pub mod store;
 pub mod telemetry;
 pub mod write;
+
+#[cfg(test)]
+mod layering_tests;
