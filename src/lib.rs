@@ -18,6 +18,7 @@
 //! - [`error`], [`metrics`], [`telemetry`], [`db`]: the cross-cutting pieces.
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod connection;
