@@ -4,8 +4,7 @@
 use std::io::Write;
 
 use crate::config::{
-    Cli, Command, DatabaseArgs, ExportSchemaArgs, FiguresCommand, ImportCommand, OperatorArgs,
-    ServeConfig,
+    Cli, Command, DatabaseArgs, ExportSchemaArgs, FiguresCommand, ImportCommand, ServeConfig,
 };
 use crate::metrics::Metrics;
 use crate::startup::Application;
@@ -58,7 +57,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &k1,
                 src.id,
                 reader,
-                &actor(&operator),
+                &actor(&operator.operator),
                 dry_run,
                 max_cell_count,
             )
@@ -81,7 +80,7 @@ pub async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let db = database(&db_args).await?;
             let reader = std::fs::File::open(&file)
                 .map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-            let o = crate::figures::import(&db, reader, &actor(&operator), dry_run)
+            let o = crate::figures::import(&db, reader, &actor(&operator.operator), dry_run)
                 .await
                 .map_err(|e| e.public_message())?;
             let mut out = std::io::stdout().lock();
@@ -146,10 +145,10 @@ fn export_schema(args: &ExportSchemaArgs) -> Result<(), Box<dyn std::error::Erro
 }
 
 /// The audit log's name for an operator of the command line.
-pub(crate) fn actor(operator: &OperatorArgs) -> crate::store::writes::Actor {
+pub(crate) fn actor(operator: &str) -> crate::store::writes::Actor {
     crate::store::writes::Actor {
         key_id: None,
-        name: format!("cli:{}", operator.operator),
+        name: format!("cli:{operator}"),
     }
 }
 

@@ -53,10 +53,7 @@ pub(super) async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std
                     .ok_or_else(|| format!("no source has the code \"{code}\""))?;
                 bound.push(found);
             }
-            let actor = crate::store::writes::Actor {
-                key_id: None,
-                name: format!("cli:{operator}"),
-            };
+            let actor = actor(&operator);
             let (model, key) = crate::auth::create_key(&db, role, &name, &bound, &actor).await?;
             let scope = if sources.is_empty() {
                 String::new()
@@ -104,10 +101,7 @@ pub(super) async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std
             database,
         } => {
             let db = connect(&database).await?;
-            let actor = crate::store::writes::Actor {
-                key_id: None,
-                name: format!("cli:{operator}"),
-            };
+            let actor = actor(&operator);
             if !crate::auth::revoke_key(&db, id, &actor).await? {
                 return Err(format!("no active key has the id {id}").into());
             }
@@ -147,7 +141,7 @@ pub(super) async fn sources_command(
                 notes,
                 synthetic,
             };
-            let made = crate::sources::create(&db, input, &actor(&operator), None)
+            let made = crate::sources::create(&db, input, &actor(&operator.operator), None)
                 .await
                 .map_err(|e| e.public_message())?;
             let label = if made.synthetic { " (synthetic)" } else { "" };
@@ -187,7 +181,7 @@ pub(super) async fn sources_command(
             operator,
         } => {
             let db = connect(&db_args).await?;
-            crate::sources::retire(&db, &code, &actor(&operator), None)
+            crate::sources::retire(&db, &code, &actor(&operator.operator), None)
                 .await
                 .map_err(|e| e.public_message())?;
             writeln!(out, "retired source {code}")?;
@@ -207,7 +201,7 @@ pub(super) async fn release_command(
             operator,
         } => {
             let db = connect(&db_args).await?;
-            let published = crate::write::publish(&db, &notes, &actor(&operator))
+            let published = crate::write::publish(&db, &notes, &actor(&operator.operator))
                 .await
                 .map_err(|e| e.public_message())?;
             writeln!(
