@@ -30,7 +30,7 @@ DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-32}"
 PUBLISH="${PUBLISH:-0}"
 SOAK="${SOAK:-0}"
-BIN="${CARGO_TARGET_DIR:-target}/release/ctip-api"
+BIN="${BIN:-${CARGO_TARGET_DIR:-target}/release/ctip-api}"
 [ -x "$BIN" ] || cargo build --release --quiet
 PG_LOG="${PG_LOG:-$(ls /var/log/postgresql/postgresql-*-main.log 2>/dev/null | head -1)}"
 DB_NAME="${DATABASE_URL##*/}"

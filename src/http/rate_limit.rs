@@ -5,7 +5,7 @@ use axum::response::Response;
 
 use super::AppState;
 use super::graphql::{MediaType, request_error};
-use crate::ratelimit::{RateLimiter, RateState, RateTicket};
+use crate::ratelimit::{RateLimiter, RateTicket};
 
 /// The header the connection layer sets to the peer's address (any value a client sent is
 /// replaced), so the handlers know who is asking.
@@ -106,11 +106,4 @@ pub(super) fn timed_out(media: MediaType, ms: u64) -> Response {
 
 pub const TIMEOUT: &str = "TIMEOUT";
 
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
-
-pub fn rate_limited_message(s: &RateState) -> String {
-    format!(
-        "Rate limit exceeded: {} of {} points used in this window, and this request needs more than the {} left. The window resets at {} (Unix time); see the x-ratelimit-* headers, or ask for an API key.",
-        s.used, s.limit, s.remaining, s.reset_epoch
-    )
-}
+pub use crate::ratelimit::{RATE_LIMITED, rate_limited_message};

@@ -15,7 +15,9 @@ use sea_orm::ConnectionTrait;
 
 pub use crate::dimensions::Boundaries;
 use crate::dimensions::{self, Category, MetricKind, RegionLevel};
-use crate::disclosure::{AgeUse, DisplayPolicy, PeriodGrain, Protected, Secret, protect};
+use crate::disclosure::{
+    AgeUse, DisplayPolicy, PeriodGrain, Protected, RequestWords, Secret, protect,
+};
 use crate::error::AppError;
 use crate::reference::Snapshot;
 use crate::store::statistics::{self as sql, GroupQuery, NodeSums};
@@ -50,6 +52,15 @@ type NodeKey = (Option<i32>, Option<i32>, Option<i32>, Vec<String>);
 
 /// Most rows one result may hold; past it the request is refused with advice to narrow it.
 pub const MAX_ROWS: usize = 20_000;
+
+/// How requests (GraphQL and the CSV export alike) name their arguments, for the disclosure
+/// policy's refusals.
+pub const REQUEST_WORDS: RequestWords = RequestWords {
+    region_level: "regionLevel",
+    period_granularity: "periodGranularity",
+    age_group: "ageGroup",
+    group_by: "groupBy",
+};
 
 /// A statistics request with its codes resolved.
 #[derive(Debug, Clone)]
@@ -101,17 +112,7 @@ fn slot(c: Category) -> usize {
 
 /// Validates a value of a category dimension, returning the stored form.
 pub fn category_value(c: Category, v: &str) -> Result<&'static str, AppError> {
-    dimensions::values(c)
-        .iter()
-        .copied()
-        .find(|x| *x == v)
-        .ok_or_else(|| {
-            AppError::BadUserInput(format!(
-                "\"{v}\" is not a {}; use one of {}",
-                c.phrase(),
-                dimensions::values(c).join(", ")
-            ))
-        })
+    dimensions::parse_value(c, v).map_err(AppError::BadUserInput)
 }
 
 impl StatsRequest {

@@ -102,7 +102,7 @@ pub fn plan(
         period_grain = period_grain.max(req.granularity);
     }
     let grain = Grain::new(region_grain, period_grain, used_categories.iter().copied());
-    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message))?;
+    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message(&super::REQUEST_WORDS)))?;
 
     Ok(GroupQuery {
         metric: req.metric.as_str(),

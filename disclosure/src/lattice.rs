@@ -6,8 +6,6 @@
 //! data, published as is, and [`check_grain`] reads it, so the rule and its documentation
 //! cannot drift apart. The derivability tests prove the table does what it claims.
 
-use std::fmt;
-
 /// The finest kind of region node a request serves or filters on.
 ///
 /// Ordered from coarse to fine. Request mapping (done by the caller): a region filter or a
@@ -195,7 +193,7 @@ impl AgeAllowance {
         }
     }
 
-    const fn phrase(self) -> &'static str {
+    pub(crate) const fn phrase(self) -> &'static str {
         match self {
             Self::Never => "never",
             Self::AtMostOneOther => "with at most one other category",
@@ -272,22 +270,34 @@ pub fn age_allowance(region: RegionGrain, period: PeriodGrain) -> AgeAllowance {
 /// depends only on the grain, never on data, so it reveals nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrainRefusal {
-    /// A sentence a person can act on.
-    pub message: String,
+    pub region: RegionGrain,
+    pub period: PeriodGrain,
+    /// The category dimensions used beside the age group.
+    pub others: Vec<CategoryDim>,
+}
+
+/// How the caller's requests name their arguments, for the messages (this module knows no API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestWords {
+    /// The argument that sets the region level (e.g. `regionLevel`).
+    pub region_level: &'static str,
+    /// The argument that sets the period length (e.g. `periodGranularity`).
+    pub period_granularity: &'static str,
+    /// The age group dimension (e.g. `ageGroup`).
+    pub age_group: &'static str,
+    /// The argument that lists the groupings (e.g. `groupBy`).
+    pub group_by: &'static str,
 }
 
 impl GrainRefusal {
     /// The `extensions.code` the API attaches to this error.
     pub const CODE: &'static str = "GRAIN_NOT_ALLOWED";
-}
 
-impl fmt::Display for GrainRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+    /// A sentence a person can act on, in the words of the caller's requests.
+    pub fn message(&self, words: &RequestWords) -> String {
+        super::refusal::message(self.region, self.period, &self.others, words)
     }
 }
-
-impl std::error::Error for GrainRefusal {}
 
 /// Checks a request's grain against the closed lattice.
 ///
@@ -309,107 +319,8 @@ pub fn check_grain(g: &Grain) -> Result<(), GrainRefusal> {
         return Ok(());
     }
     Err(GrainRefusal {
-        message: refusal_message(g.region, g.period, &others),
+        region: g.region,
+        period: g.period,
+        others,
     })
-}
-
-/// Says what was refused, what the rule is for that region, and the nearest grains that
-/// would be served: another period length or a coarser region for the same categories, or
-/// fewer categories. Every suggestion is read from the table, so it is always allowed.
-fn refusal_message(region: RegionGrain, period: PeriodGrain, others: &[CategoryDim]) -> String {
-    let k = others.len();
-    let used: Vec<&str> = others.iter().map(|d| d.phrase()).collect();
-    let mut message = if age_allowance(region, period) == AgeAllowance::Never {
-        format!(
-            "age group by {} is published {}, not per {}",
-            region.phrase(),
-            describe_periods(region),
-            period.phrase()
-        )
-    } else {
-        format!(
-            "age group by {} per {} is published with at most one other category \
-             (sex, exploitation form or destination), and this request uses {k}: {}",
-            region.phrase(),
-            period.phrase(),
-            used.join(", ")
-        )
-    };
-    if k <= 1 {
-        let mut moves = nearest_grains(region, period, k);
-        if moves.is_empty() {
-            // Not reached with the current table; the coarsest grain always takes age.
-            moves.push("regionLevel COUNTRY with periodGranularity YEAR".to_owned());
-        }
-        message.push_str("; ask for ");
-        message.push_str(&moves.join(", or "));
-    } else {
-        // Fewer categories first (the usual intent), then the one grain that takes them all.
-        message.push_str(&format!("; keep only one of {}", used.join(", ")));
-        let moves = nearest_grains(region, period, 1);
-        if age_allowance(region, period) == AgeAllowance::Never && !moves.is_empty() {
-            message.push_str(&format!(" and ask for {}", moves.join(" or ")));
-        }
-        for r in AGE_GRAIN_TABLE.iter().filter(|r| r.allowance.permits(k)) {
-            message.push_str(&format!(
-                ", or ask for regionLevel {} with periodGranularity {}, which allows age with \
-                 any other categories",
-                r.region.api_name(),
-                r.period.api_name()
-            ));
-        }
-    }
-    message.push_str(
-        " (any use of ageGroup counts, as a filter or in groupBy, whatever the value; \
-         a period or region filter counts as its length or level)",
-    );
-    message
-}
-
-/// Grains one step away that take age with `k` other categories: the same region at
-/// another period length, or a coarser region at the same period length.
-fn nearest_grains(region: RegionGrain, period: PeriodGrain, k: usize) -> Vec<String> {
-    let periods: Vec<&str> = PeriodGrain::ALL
-        .iter()
-        .filter(|p| **p != period && age_allowance(region, **p).permits(k))
-        .map(|p| p.api_name())
-        .collect();
-    let regions: Vec<&str> = RegionGrain::ALL
-        .iter()
-        .filter(|r| **r < region && age_allowance(**r, period).permits(k))
-        .map(|r| r.api_name())
-        .collect();
-    let mut grains = Vec::new();
-    if !periods.is_empty() {
-        grains.push(format!("periodGranularity {}", periods.join(" or ")));
-    }
-    if !regions.is_empty() {
-        grains.push(format!("regionLevel {}", regions.join(" or ")));
-    }
-    grains
-}
-
-/// "per year only, with at most one other category", or "per month or quarter with at
-/// most one other category, and per year with any other categories".
-fn describe_periods(region: RegionGrain) -> String {
-    let allowed: Vec<(PeriodGrain, AgeAllowance)> = PeriodGrain::ALL
-        .iter()
-        .rev()
-        .map(|p| (*p, age_allowance(region, *p)))
-        .filter(|(_, a)| *a != AgeAllowance::Never)
-        .collect();
-    // Group consecutive period lengths with the same allowance, finest first.
-    let mut groups: Vec<(Vec<&str>, AgeAllowance)> = Vec::new();
-    for (period, allowance) in &allowed {
-        match groups.last_mut() {
-            Some((periods, a)) if a == allowance => periods.push(period.phrase()),
-            _ => groups.push((vec![period.phrase()], *allowance)),
-        }
-    }
-    let only = if allowed.len() == 1 { " only," } else { "" };
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(periods, a)| format!("per {}{only} {}", periods.join(" or "), a.phrase()))
-        .collect();
-    parts.join(", and ")
 }

@@ -27,11 +27,13 @@
 //! | `perturb.rs` | the public perturbation table and `v(n, u)` |
 //! | `serving.rs` | the serving entry point and the display rule |
 //! | `lattice.rs` | grains, the age rule table, `check_grain` |
+//! | `refusal.rs` | the words of a refusal, with the nearest allowed grains |
 //! | `*_tests.rs`, `exact_rank.rs` | tests only (unit, property, statistical, lattice, derivability) |
 
 pub mod keys;
 pub mod lattice;
 pub mod perturb;
+mod refusal;
 pub mod serving;
 
 pub use keys::{
@@ -39,7 +41,7 @@ pub use keys::{
 };
 pub use lattice::{
     AGE_GRAIN_TABLE, AgeAllowance, AgeGrainRule, CategoryDim, Grain, GrainRefusal, PeriodGrain,
-    RegionGrain, age_allowance, age_grain_table, check_grain,
+    RegionGrain, RequestWords, age_allowance, age_grain_table, check_grain,
 };
 pub use perturb::{
     CountClass, PERTURBATION_TABLE, PerturbationRow, U_RANGE, perturbation, perturbation_table,
