@@ -62,7 +62,8 @@ impl Reference {
             {
                 return Ok(Arc::clone(s));
             }
-            let loaded = Snapshot::load(db, version.clone()).await?;
+            let previous = self.held.lock().ok().and_then(|h| h.clone());
+            let loaded = Snapshot::load(db, version.clone(), previous.as_deref()).await?;
             let after = read_version(db).await?;
             if after == version {
                 let loaded = Arc::new(loaded);

@@ -38,10 +38,12 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Reads the reference data (eleven statements); `version` is the data version read just
-    /// before (the caller checks it is still current afterwards).
+    /// before (the caller checks it is still current afterwards). With the `previous` snapshot,
+    /// the months of the releases it knew are taken from it.
     pub async fn load(
         db: &impl ConnectionTrait,
         version: Option<Arc<str>>,
+        previous: Option<&Snapshot>,
     ) -> Result<Snapshot, DbErr> {
         let regions: HashMap<i32, region::Model> = region::Entity::find()
             .all(db)
@@ -72,7 +74,18 @@ impl Snapshot {
             populations.entry(p.region_id).or_default().push(p);
         }
         let releases = store::catalogue::published_releases(db).await?;
-        let release_months = store::statistics::release_months(db, i32::MAX).await?;
+        // The months of a published release never change: those the previous snapshot knew are
+        // kept, and only the rollups of releases published since are read (the aggregate over
+        // every release's rollups grows with each release).
+        let known = previous
+            .and_then(|p| p.current_release())
+            .filter(|r| releases.iter().any(|n| n.id == r.id && n.code == r.code))
+            .map_or(0, |r| r.id);
+        let mut release_months: Vec<ReleaseMonths> = previous
+            .map(|p| p.release_months(known))
+            .unwrap_or_default();
+        release_months
+            .extend(store::statistics::release_months_between(db, known, i32::MAX).await?);
         let mut sorted: Vec<&region::Model> = regions.values().collect();
         sorted.sort_by(|a, b| a.code.cmp(&b.code));
         let (mut children, mut predecessors) = (HashMap::new(), HashMap::new());

@@ -307,6 +307,16 @@ pub async fn release_months(
     db: &impl ConnectionTrait,
     up_to: i32,
 ) -> Result<Vec<ReleaseMonths>, DbErr> {
+    release_months_between(db, 0, up_to).await
+}
+
+/// [`release_months`] of the releases after `after` only (published releases never change, so
+/// a reader that knows the months of the earlier ones reads only the rollups of the new ones).
+pub async fn release_months_between(
+    db: &impl ConnectionTrait,
+    after: i32,
+    up_to: i32,
+) -> Result<Vec<ReleaseMonths>, DbErr> {
     let c = |name: &str| Expr::col((Alias::new("c"), Alias::new(name)));
     let ym = c("year").mul(12).add(c("month")).sub(1);
     let mut q = Query::select();
@@ -319,6 +329,7 @@ pub async fn release_months(
                 .equals((Alias::new("c"), Alias::new("release_id"))),
         )
         .and_where(Expr::col((Alias::new("r"), Alias::new("published_at"))).is_not_null())
+        .and_where(c("release_id").gt(after))
         .and_where(c("release_id").lte(up_to))
         .expr_as(c("release_id"), Alias::new("release_id"))
         .expr_as(Func::min(ym.clone()), Alias::new("first"))

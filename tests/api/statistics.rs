@@ -652,7 +652,7 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         k2: crate::helpers::test_keys().k2,
         policy: ctip_api::disclosure::DisplayPolicy::DEFAULT,
     };
-    let snapshot = Snapshot::load(&app.db, None).await.unwrap();
+    let snapshot = Snapshot::load(&app.db, None, None).await.unwrap();
     let cases = [
         (
             vec![Dimension::Region],
