@@ -18,7 +18,9 @@ use crate::http::{AppState, PersistedQueries, ResponseCache, metrics_router, rou
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
+use crate::events::{Events, PublicChange};
 use crate::metrics::Metrics;
+use crate::read_pools::ReadPools;
 use crate::statistics::Disclosure;
 use crate::{db, demo, keys};
 
@@ -83,32 +85,50 @@ impl Application {
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
-        let (releases, _) = tokio::sync::broadcast::channel(16);
         let redis = cfg
             .redis_url
             .as_deref()
             .and_then(crate::redis_link::RedisLink::open);
+        let reads = ReadPools::connect(db.clone(), &cfg.replicas, &metrics).await?;
+        // On PostgreSQL every process hears of every public change at once (crate::events): the
+        // data version is then looked up again only when told so, or by the poll that stands in
+        // while the notification connection is lost.
+        let notified = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let ttl = Duration::from_secs(cfg.cache.response_cache_ttl_seconds);
+        let release_check = Duration::from_millis(cfg.cache.release_check_ms);
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
-            Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
-            Duration::from_millis(cfg.cache.release_check_ms),
+            ttl,
+            if notified { ttl } else { release_check },
             redis
                 .clone()
                 .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
         );
+        let events = Events::new(
+            match &cache {
+                Some(cache) => {
+                    let cache = cache.clone();
+                    PublicChange::new(move || cache.data_changed())
+                }
+                None => PublicChange::default(),
+            },
+            reads.clone(),
+        );
+        events.start_from_current().await?;
+        events.listen(&db, release_check).await;
+        // Reads that move to another database may find another data version there.
+        let moved = events.clone();
+        reads.spawn_checks(
+            Duration::from_millis(cfg.replicas.replica_check_ms),
+            move || moved.public_changed(),
+        );
         let api = ApiContext {
             db,
+            reads,
             max_page_size: cfg.max_page_size,
             disclosure,
             k1: keys.k1.map(Arc::new),
-            releases,
-            public_changed: match &cache {
-                Some(cache) => {
-                    let cache = cache.clone();
-                    crate::graphql::PublicChange::new(move || cache.data_changed())
-                }
-                None => crate::graphql::PublicChange::default(),
-            },
+            events,
             loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
             max_cell_count: cfg.max_cell_count,
         };

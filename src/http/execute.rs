@@ -14,6 +14,7 @@ use super::graphql::{
 };
 use super::limits::{self, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
 use crate::config::LimitsConfig;
+use crate::graphql::ApiContext;
 use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
@@ -353,6 +354,14 @@ async fn run(
             ));
         }
     };
+    // A request that only reads takes its read connection (a replica, when configured) once,
+    // for everything it reads, its cached answer's data version included; one that writes reads
+    // the primary throughout, its own writes included.
+    let reading = if writes {
+        state.api.clone()
+    } else {
+        state.api.for_reads()
+    };
     let run = async {
         let mut out = Vec::with_capacity(requests.len());
         let mut pending = Vec::new();
@@ -361,7 +370,8 @@ async fn run(
                 Some(answer) => out.push(Some(answer)),
                 None => {
                     out.push(None);
-                    pending.push((i, prepare(state, r, lang, &caller, ticket)));
+                    let api = if queries[i] { &reading } else { &state.api };
+                    pending.push((i, prepare(api, r, lang, &caller, ticket)));
                 }
             }
         }
@@ -371,10 +381,11 @@ async fn run(
             let schema = &state.schema;
             let cached = state.cache.as_ref().filter(|_| shareable && queries[i]);
             let label = &labels[i];
+            let reading = &reading;
             async move {
                 match cached {
                     Some(cache) => {
-                        let (resp, outcome) = cache.execute(schema, &state.api.db, r, lang).await;
+                        let (resp, outcome) = cache.execute(schema, &reading.db, r, lang).await;
                         state.metrics.observe_cache(label, outcome.label());
                         resp
                     }
@@ -445,8 +456,10 @@ async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Re
     (failed.then_some(answer), probe.cost())
 }
 
+/// The request with its per-request data; `api` is the context it runs in (see
+/// [`ApiContext::for_reads`]).
 pub(super) fn prepare(
-    state: &AppState,
+    api: &ApiContext,
     req: Request,
     lang: Option<Language>,
     caller: &crate::auth::Caller,
@@ -454,10 +467,11 @@ pub(super) fn prepare(
 ) -> Request {
     let mut req = req
         .data(new_loaders(
-            state.api.db.clone(),
-            state.api.disclosure.clone(),
-            state.api.loader_delay,
+            api.db.clone(),
+            api.disclosure.clone(),
+            api.loader_delay,
         ))
+        .data(api.clone())
         .data(caller.clone());
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));

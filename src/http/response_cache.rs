@@ -9,7 +9,7 @@
 //! never read again and expire. The version is itself looked up at most once per
 //! `release_check` (single-flight); a write through this process forgets it at once.
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_graphql::{CacheControl, Request, Response, ServerError, Value};
@@ -169,7 +169,10 @@ impl Shared {
 #[derive(Clone)]
 pub struct ResponseCache {
     answers: Cache<Key, Arc<Answer>>,
-    version: Cache<(), Arc<str>>,
+    /// The data version, by generation: a lookup that started before [`Self::data_changed`]
+    /// files its (maybe old) answer under the old generation, which is never read again.
+    version: Cache<u64, Arc<str>>,
+    generation: Arc<AtomicU64>,
     /// The version the answers held in memory were made for: when a lookup finds another one,
     /// they are dropped (answers are keyed by version, so this only frees their memory sooner).
     seen: Arc<std::sync::Mutex<Option<Arc<str>>>>,
@@ -195,9 +198,10 @@ impl ResponseCache {
                 .time_to_live(ttl)
                 .build(),
             version: Cache::builder()
-                .max_capacity(1)
+                .max_capacity(2)
                 .time_to_live(release_check)
                 .build(),
+            generation: Arc::default(),
             seen: Arc::default(),
             shared: redis.map(|(redis, prefix)| {
                 Arc::new(Shared {
@@ -214,6 +218,7 @@ impl ResponseCache {
     /// every answer of the old one is dropped (Redis entries of the old version are no longer
     /// read, and expire); a draft write leaves the version, and so every answer, as it was.
     pub fn data_changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.version.invalidate_all();
     }
 
@@ -292,7 +297,8 @@ impl ResponseCache {
                 }
             }
         };
-        self.version.try_get_with((), lookup).await.ok()
+        let generation = self.generation.load(Ordering::SeqCst);
+        self.version.try_get_with(generation, lookup).await.ok()
     }
 }
 

@@ -658,8 +658,11 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
         max_page_size: 100,
         disclosure: disclosure.clone(),
         k1: None,
-        releases: tokio::sync::broadcast::channel(1).0,
-        public_changed: Default::default(),
+        reads: ctip_api::read_pools::ReadPools::primary_only(app.db.clone()),
+        events: ctip_api::events::Events::new(
+            Default::default(),
+            ctip_api::read_pools::ReadPools::primary_only(app.db.clone()),
+        ),
         loader_delay: std::time::Duration::from_millis(1),
         max_cell_count: ctip_api::config::DEFAULT_MAX_CELL_COUNT,
     };
