@@ -2,7 +2,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, Statement};
 
 use crate::metrics::Metrics;
 
@@ -62,10 +62,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Ready when the database answers and every migration is applied.
+/// Ready when the database answers and every migration is applied. It only reads (a streaming
+/// replica is read-only): the migrations recorded against those this binary knows.
 pub async fn is_ready(db: &DatabaseConnection) -> bool {
-    match Migrator::get_pending_migrations(db).await {
-        Ok(pending) => pending.is_empty(),
+    let applied = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM seaql_migrations",
+        ))
+        .await
+        .and_then(|rows| {
+            rows.iter()
+                .map(|r| r.try_get_by_index::<String>(0))
+                .collect::<Result<Vec<_>, _>>()
+        });
+    match applied {
+        Ok(applied) => Migrator::migrations()
+            .iter()
+            .all(|m| applied.iter().any(|a| a == m.name())),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             false

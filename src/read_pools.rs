@@ -35,8 +35,13 @@ struct Inner {
     replicas: Vec<Replica>,
     max_lag: Duration,
     fallback: ReplicaFallback,
+    /// How long one check may wait for a database: a replica that does not answer within it
+    /// counts as down (a pool would otherwise retry its connection for its whole acquire time).
+    check_timeout: Duration,
     samples: std::sync::Mutex<VecDeque<(Instant, u64)>>,
     choice: RwLock<Choice>,
+    /// Run when reads move (see [`ReadPools::spawn_checks`]).
+    moved: std::sync::OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 struct Replica {
@@ -68,7 +73,13 @@ pub enum ReadStatus {
 impl ReadPools {
     /// Every read goes to the primary: no replica is configured.
     pub fn primary_only(primary: DatabaseConnection) -> Self {
-        Self::with(primary, Vec::new(), Duration::MAX, ReplicaFallback::Primary)
+        Self::with(
+            primary,
+            Vec::new(),
+            Duration::MAX,
+            ReplicaFallback::Primary,
+            Duration::ZERO,
+        )
     }
 
     fn with(
@@ -76,6 +87,7 @@ impl ReadPools {
         replicas: Vec<Replica>,
         max_lag: Duration,
         fallback: ReplicaFallback,
+        check_timeout: Duration,
     ) -> Self {
         let choice = Choice {
             reader: primary.clone(),
@@ -88,8 +100,10 @@ impl ReadPools {
                 replicas,
                 max_lag,
                 fallback,
+                check_timeout,
                 samples: std::sync::Mutex::new(VecDeque::new()),
                 choice: RwLock::new(choice),
+                moved: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -113,6 +127,8 @@ impl ReadPools {
             replicas,
             Duration::from_millis(cfg.max_replica_lag_ms),
             cfg.replica_fallback,
+            Duration::from_millis(cfg.replica_check_ms)
+                .clamp(Duration::from_millis(100), Duration::from_secs(2)),
         );
         pools.check().await;
         Ok(pools)
@@ -137,7 +153,9 @@ impl ReadPools {
             return false;
         }
         let mut now = Instant::now();
-        if let Some(lsn) = primary_position(&self.inner.primary).await {
+        let within = self.inner.check_timeout;
+        let primary = tokio::time::timeout(within, primary_position(&self.inner.primary)).await;
+        if let Ok(Some(lsn)) = primary {
             if let Ok(mut s) = self.inner.samples.lock() {
                 s.push_back((now, lsn));
                 while s.len() > SAMPLES {
@@ -157,14 +175,20 @@ impl ReadPools {
         }
         let mut lags = Vec::with_capacity(self.inner.replicas.len());
         for r in &self.inner.replicas {
-            lags.push(match replay_position(&r.conn).await {
-                Ok(Some(replayed)) => Some(self.lag_at(replayed, now)),
-                Ok(None) => Some(Duration::ZERO),
-                Err(e) => {
-                    tracing::debug!(replica = %r.name, error = %e, "replica check failed");
-                    None
-                }
-            });
+            lags.push(
+                match tokio::time::timeout(within, replay_position(&r.conn)).await {
+                    Ok(Ok(Some(replayed))) => Some(self.lag_at(replayed, now)),
+                    Ok(Ok(None)) => Some(Duration::ZERO),
+                    Ok(Err(e)) => {
+                        tracing::debug!(replica = %r.name, error = %e, "replica check failed");
+                        None
+                    }
+                    Err(_) => {
+                        tracing::debug!(replica = %r.name, "replica check timed out");
+                        None
+                    }
+                },
+            );
         }
         let serving = lags
             .iter()
@@ -190,6 +214,10 @@ impl ReadPools {
         };
         choice.serving = serving;
         choice.lags = lags;
+        drop(choice);
+        if moved && let Some(f) = self.inner.moved.get() {
+            f();
+        }
         moved
     }
 
@@ -207,21 +235,20 @@ impl ReadPools {
         }
     }
 
-    /// Checks every `every` in the background; `moved` runs when reads go elsewhere (the data
-    /// version may differ there).
-    pub fn spawn_checks(&self, every: Duration, moved: impl Fn() + Send + 'static) {
+    /// Checks every `every` in the background; from now on `moved` runs whenever reads go
+    /// elsewhere (the data version may differ there).
+    pub fn spawn_checks(&self, every: Duration, moved: impl Fn() + Send + Sync + 'static) {
         if self.inner.replicas.is_empty() {
             return;
         }
+        let _ = self.inner.moved.set(Box::new(moved));
         let this = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if this.check().await {
-                    moved();
-                }
+                this.check().await;
             }
         });
     }

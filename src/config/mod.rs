@@ -109,6 +109,53 @@ mod tests {
     }
 
     #[test]
+    fn the_test_configuration_is_the_command_lines_defaults_but_where_it_says_otherwise() {
+        let cli = Cli::try_parse_from(["ctip-api", "serve"]).expect("parse");
+        let Some(Command::Serve(mut parsed)) = cli.command else {
+            panic!("not serve");
+        };
+        parsed.listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        parsed.database.database_url = Some("sqlite::memory:".to_owned());
+        parsed.keys.k1 = None;
+        parsed.keys.k2 = None;
+        parsed.shutdown_grace_seconds = 5;
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", ServeConfig::for_database("sqlite::memory:"))
+        );
+    }
+
+    #[test]
+    fn read_replicas_are_named_one_by_one_or_with_commas() {
+        let cli = Cli::try_parse_from([
+            "ctip-api",
+            "serve",
+            "--read-database-url",
+            "postgres://a/ctip",
+            "--read-database-url",
+            "postgres://b/ctip,postgres://c/ctip",
+            "--replica-fallback",
+            "not-ready",
+        ])
+        .expect("parse");
+        let Some(Command::Serve(cfg)) = cli.command else {
+            panic!("not serve");
+        };
+        assert_eq!(
+            cfg.replicas.read_database_urls,
+            [
+                "postgres://a/ctip",
+                "postgres://b/ctip",
+                "postgres://c/ctip"
+            ]
+        );
+        assert_eq!(cfg.replicas.replica_fallback, ReplicaFallback::NotReady);
+        let defaults = ServeConfig::for_database("sqlite::memory:").replicas;
+        assert!(defaults.read_database_urls.is_empty());
+        assert_eq!(defaults.replica_fallback, ReplicaFallback::Primary);
+    }
+
+    #[test]
     fn the_disclosure_keys_are_never_taken_from_the_command_line_nor_printed() {
         let hex = "ab".repeat(32);
         for flag in ["--k1", "--k2"] {

@@ -231,8 +231,16 @@ async fn health() -> &'static str {
 /// The body says where reads go and how far each replica lags.
 async fn ready(State(state): State<AppState>) -> Response {
     use crate::read_pools::ReadStatus;
-    let status = state.api.reads.status();
-    if !crate::db::is_ready(&state.api.reads.reader()).await {
+    let reads = &state.api.reads;
+    let mut answers = crate::db::is_ready(&reads.reader()).await;
+    if !answers && reads.has_replicas() {
+        // The replica reads went to may have just gone: look again now rather than at the next
+        // check, so that the balancer does not take every replica out at once meanwhile.
+        reads.check().await;
+        answers = crate::db::is_ready(&reads.reader()).await;
+    }
+    let status = reads.status();
+    if !answers {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: database unreachable or migrations pending",
