@@ -221,17 +221,10 @@ impl ReadPools {
         moved
     }
 
-    /// The age of the newest sample of the primary's position that `replayed` has reached; when
-    /// it reached none still kept, at least the age of the oldest.
     fn lag_at(&self, replayed: u64, now: Instant) -> Duration {
-        let Ok(samples) = self.inner.samples.lock() else {
-            return Duration::MAX;
-        };
-        match samples.iter().rev().find(|(_, lsn)| *lsn <= replayed) {
-            Some((at, _)) => now.saturating_duration_since(*at),
-            None => samples
-                .front()
-                .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(*at)),
+        match self.inner.samples.lock() {
+            Ok(samples) => lag_of(&samples, replayed, now),
+            Err(_) => Duration::MAX,
         }
     }
 
@@ -285,6 +278,17 @@ impl ReadPools {
                 ReadStatus::NotReady(format!("no replica within {bound} ms ({lags})"))
             }
         }
+    }
+}
+
+/// The age of the newest sample of the primary's position that `replayed` has reached; when it
+/// reached none still kept, at least the age of the oldest.
+fn lag_of(samples: &VecDeque<(Instant, u64)>, replayed: u64, now: Instant) -> Duration {
+    match samples.iter().rev().find(|(_, lsn)| *lsn <= replayed) {
+        Some((at, _)) => now.saturating_duration_since(*at),
+        None => samples
+            .front()
+            .map_or(Duration::ZERO, |(at, _)| now.saturating_duration_since(*at)),
     }
 }
 
@@ -343,6 +347,30 @@ async fn replay_position(db: &DatabaseConnection) -> Result<Option<u64>, DbErr> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replica_lags_by_the_age_of_the_newest_primary_position_it_has_replayed() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        // The primary's position, sampled every second: idle from 2 s on.
+        let samples: VecDeque<(Instant, u64)> = [
+            (at(0), 100),
+            (at(1000), 200),
+            (at(2000), 300),
+            (at(3000), 300),
+        ]
+        .into();
+        let now = at(3000);
+        // Caught up with the last sample: no lag, however long the primary has been idle.
+        assert_eq!(lag_of(&samples, 300, now), Duration::ZERO);
+        assert_eq!(lag_of(&samples, 350, now), Duration::ZERO);
+        // Stuck at what the primary had 2 s ago.
+        assert_eq!(lag_of(&samples, 250, now), Duration::from_millis(2000));
+        // Behind every sample kept: at least as old as the oldest.
+        assert_eq!(lag_of(&samples, 50, now), Duration::from_millis(3000));
+        // Nothing sampled yet (the primary never answered): nothing to judge by.
+        assert_eq!(lag_of(&VecDeque::new(), 0, now), Duration::ZERO);
+    }
 
     #[test]
     fn positions_parse_and_passwords_never_show() {
