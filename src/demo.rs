@@ -179,7 +179,7 @@ pub async fn seed<C: ConnectionTrait + TransactionTrait>(
             };
             let valid: Vec<&region::Model> = provinces
                 .iter()
-                .filter(|p| crate::graphql::region::is_valid_on(p, first_day))
+                .filter(|p| crate::regions::is_valid_on(p, first_day))
                 .collect();
             let total_weight: f64 = valid
                 .iter()

@@ -22,8 +22,6 @@ pub enum AppError {
     Internal(String),
 }
 
-pub type AppResult<T> = Result<T, AppError>;
-
 impl AppError {
     pub fn code(&self) -> &'static str {
         match self {

@@ -57,18 +57,12 @@ fn month(field: &str, s: &Option<String>) -> Result<Option<String>, String> {
     let Some(s) = s.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let ok = s.len() == 7
-        && s.as_bytes()[4] == b'-'
-        && s[..4].bytes().all(|b| b.is_ascii_digit())
-        && s[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m));
-    if ok {
-        Ok(Some(s.to_owned()))
-    } else {
-        Err(format!("{field} \"{s}\" is not a month: write YYYY-MM"))
+    match crate::ingest::record::year_month(s) {
+        Ok(_) => Ok(Some(s.to_owned())),
+        Err(e) => Err(format!("{field}: {e}")),
     }
 }
 
-/// Every problem with `input`, or the row to store.
 async fn check(txn: &DatabaseTransaction, input: &FigureInput) -> Result<Checked, Vec<String>> {
     let mut errors = Vec::new();
     let this_year = crate::write::today().year();

@@ -3,25 +3,19 @@
 //! only a file without a single fault is written, in one transaction.
 use std::io::Read;
 
-use entity::region;
 use sea_orm::{DatabaseConnection, DbBackend};
 
+use crate::count::Count;
 use crate::disclosure::Secret;
 use crate::error::AppError;
-use crate::ingest::csv::{CountReader, CountRow, ImportLimits, RegionCheck, RowError};
-use crate::store::writes::{Actor, Changes, CountWrite};
+use crate::ingest::csv::{CountReader, Limits, RowError};
+use crate::store::writes::{Actor, Changes};
 use crate::write::{self, RegionIndex};
 
 mod postgres;
 
 /// At most this many problems are listed (all are counted).
 pub const MAX_PROBLEMS: usize = 1000;
-
-impl RegionCheck for RegionIndex {
-    fn check(&self, code: &str, year: i32, month: u32) -> Result<(), String> {
-        self.province(code, year, month).map(|_| ())
-    }
-}
 
 /// The outcome of one import.
 #[derive(Debug, Clone)]
@@ -57,17 +51,15 @@ impl Tally {
 }
 
 /// Reads and checks the whole file (blocking: the reader may wait on a network stream), the one
-/// loop both databases' imports use: `row` gets each checked line with its province while no
-/// line has been faulty (nothing will be written after one); every problem is collected.
+/// loop both databases' imports use: `row` gets each checked count while no line has been faulty (nothing will be written after one); every problem is collected.
 pub(crate) fn read_counts<R: Read>(
     reader: R,
     regions: &RegionIndex,
     max_count: i64,
-    mut row: impl FnMut(CountRow, &region::Model) -> Result<(), AppError>,
+    mut row: impl FnMut(Count) -> Result<(), AppError>,
 ) -> Result<Tally, AppError> {
-    let limits = ImportLimits {
+    let limits = Limits {
         today: write::today(),
-        max_errors: MAX_PROBLEMS,
         max_count,
     };
     let counts = match CountReader::new(reader, regions, limits) {
@@ -88,12 +80,7 @@ pub(crate) fn read_counts<R: Read>(
     for item in counts {
         tally.lines += 1;
         match item {
-            Ok(r) if tally.faulty == 0 => {
-                let province = regions
-                    .province(&r.region, r.year, r.month)
-                    .map_err(AppError::BadUserInput)?;
-                row(r, province)?;
-            }
+            Ok(r) if tally.faulty == 0 => row(r.count)?,
             Ok(_) => {}
             Err(errors) => {
                 tally.faulty += 1;
@@ -110,21 +97,10 @@ fn parse<R: Read>(
     reader: R,
     regions: &RegionIndex,
     max_count: i64,
-) -> Result<(Tally, Vec<CountWrite>), AppError> {
-    let mut rows: Vec<CountWrite> = Vec::new();
-    let tally = read_counts(reader, regions, max_count, |r, province| {
-        rows.push(CountWrite {
-            metric: r.metric,
-            region_id: province.id,
-            region_code: province.code.clone(),
-            year: r.year,
-            month: r.month,
-            sex: r.sex,
-            age_group: r.age_group,
-            exploitation_form: r.exploitation_form,
-            destination: r.destination,
-            count: r.count,
-        });
+) -> Result<(Tally, Vec<Count>), AppError> {
+    let mut rows: Vec<Count> = Vec::new();
+    let tally = read_counts(reader, regions, max_count, |c| {
+        rows.push(c);
         Ok(())
     })?;
     Ok((tally, rows))

@@ -18,18 +18,23 @@
 //! - [`error`], [`metrics`], [`telemetry`], [`db`]: the cross-cutting pieces.
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod count;
 pub mod db;
 pub mod demo;
 pub mod dimensions;
-pub mod disclosure;
+/// The disclosure policy, a crate of its own so that the compiler keeps it pure (no I/O, no
+/// database, no GraphQL): `disclosure/`.
+pub use ctip_disclosure as disclosure;
 pub mod error;
 pub mod events;
 pub mod figures;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod import;
 pub mod ingest;
 pub mod keys;
@@ -38,9 +43,13 @@ pub mod progress;
 pub mod ratelimit;
 pub mod read_pools;
 pub mod redis_link;
+pub mod regions;
 pub mod sources;
 pub mod startup;
 pub mod statistics;
 pub mod store;
 pub mod telemetry;
 pub mod write;
+
+#[cfg(test)]
+mod layering_tests;

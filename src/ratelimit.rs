@@ -15,6 +15,17 @@ use moka::policy::{EvictionPolicy, Expiry};
 use crate::config::RateLimitConfig;
 use crate::redis_link::RedisLink;
 
+/// The `extensions.code` of a request refused because the caller's budget is spent.
+pub const RATE_LIMITED: &str = "RATE_LIMITED";
+
+/// What a caller over budget reads: where its budget stands and when it is whole again.
+pub fn rate_limited_message(s: &RateState) -> String {
+    format!(
+        "Rate limit exceeded: {} of {} points used in this window, and this request needs more than the {} left. The window resets at {} (Unix time); see the x-ratelimit-* headers, or ask for an API key.",
+        s.used, s.limit, s.remaining, s.reset_epoch
+    )
+}
+
 /// A client's budget after a charge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateState {
@@ -156,10 +167,6 @@ impl RateLimiter {
     pub async fn local_clients(&self) -> u64 {
         self.local.run_pending_tasks().await;
         self.local.entry_count()
-    }
-
-    pub fn limit(&self) -> u64 {
-        self.limit
     }
 
     /// Who a request is: its API key (hashed) if it sends one (`Bearer`, any case), else its IP

@@ -36,7 +36,6 @@ pub fn check_code(code: &str) -> Result<(), AppError> {
     }
 }
 
-/// Records a new source, audited.
 /// Records a new source (audited). `bind_key`: the EDITOR key that records it, which may then
 /// write it (nobody else's data is in it).
 pub async fn create(
@@ -109,8 +108,8 @@ pub async fn create(
     Ok(model)
 }
 
-/// Retires a source, audited: it leaves the list of sources; what cites it keeps citing it.
-/// Retires a source (audited); with `caller`, only if that key may write it.
+/// Retires a source (audited): it leaves the list of sources; what cites it keeps citing it.
+/// With `caller`, only if that key may write it.
 pub async fn retire(
     db: &DatabaseConnection,
     code: &str,
@@ -141,6 +140,43 @@ pub async fn retire(
         after,
     )
     .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Replaces the fields of a source found by its code (audited), if `caller` may write it; the
+/// synthetic demo source is written by the generator only. What cites it keeps citing it.
+pub async fn update(
+    db: &DatabaseConnection,
+    input: NewSource,
+    actor: &Actor,
+    caller: &crate::auth::Caller,
+) -> Result<source::Model, AppError> {
+    let txn = db.begin().await?;
+    let found = crate::store::catalogue::source_by_code(&txn, &input.code).await?;
+    let found = found
+        .ok_or_else(|| AppError::NotFound(format!("no source has the code \"{}\"", input.code)))?;
+    caller.may_write(&found)?;
+    if found.synthetic {
+        return Err(AppError::Forbidden(
+            "the synthetic demo source is written by the generator only".to_owned(),
+        ));
+    }
+    let mut m: source::ActiveModel = found.clone().into();
+    m.kind = Set(input.kind);
+    m.publisher = Set(input.publisher);
+    m.title = Set(input.title);
+    m.url = Set(input.url);
+    m.published_on = Set(input.published_on);
+    m.licence = Set(input.licence);
+    m.notes = Set(input.notes);
+    let saved = m.update(&txn).await?;
+    let (before, after) = (
+        serde_json::to_string(&found).ok(),
+        serde_json::to_string(&saved).ok(),
+    );
+    let key = saved.code.clone();
+    writes::record(&txn, actor, "update_source", "source", key, before, after).await?;
     txn.commit().await?;
     Ok(saved)
 }

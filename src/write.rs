@@ -2,15 +2,16 @@
 //! against the reference data, then writes them through `store::writes` in one transaction.
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use entity::{region, source};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
-use crate::dimensions::{self, Category, MetricKind};
+use crate::count::Count;
 use crate::disclosure::Secret;
 use crate::error::AppError;
+use crate::ingest::record::{self, Limits, RegionCheck};
 use crate::store::fingerprints::{self, Check};
-use crate::store::writes::{self, Actor, Changes, CountWrite};
+use crate::store::writes::{self, Actor, Changes};
 
 /// The provinces by code, to check that a count's province existed in its month.
 pub struct RegionIndex {
@@ -37,7 +38,7 @@ impl RegionIndex {
         };
         let first = NaiveDate::from_ymd_opt(year, month, 1)
             .ok_or_else(|| format!("{year}-{month:02} is not a month"))?;
-        if crate::graphql::region::is_valid_on(r, first) {
+        if crate::regions::is_valid_on(r, first) {
             Ok(r)
         } else {
             let span = match (r.valid_from, r.valid_to) {
@@ -55,120 +56,30 @@ impl RegionIndex {
     }
 }
 
-/// One count as a client sends it (GraphQL input or a CSV record), before validation.
-#[derive(Debug, Clone)]
-pub struct CountInput {
-    pub metric: MetricKind,
-    pub region: String,
-    pub month: String,
-    pub sex: String,
-    pub age_group: String,
-    pub exploitation_form: String,
-    pub destination: String,
-    pub count: i64,
+impl RegionCheck for RegionIndex {
+    fn check(&self, code: &str, year: i32, month: u32) -> Result<i32, String> {
+        self.province(code, year, month).map(|r| r.id)
+    }
 }
 
-/// Checks one input: known codes, a province valid in that month, a past month, a non-negative
-/// count, dimensions that apply to the metric. The errors say what to change.
+/// Checks one count given as the text of its fields (in the order of [`record::COLUMNS`]), with
+/// the checks and messages of the CSV import; each message names the field.
 pub fn validate(
-    input: &CountInput,
+    fields: [&str; 8],
     regions: &RegionIndex,
-    today: NaiveDate,
-    max_count: i64,
-) -> Result<CountWrite, Vec<String>> {
-    let mut errors = Vec::new();
-    let month = parse_month(&input.month, today)
-        .map_err(|e| errors.push(e))
-        .ok();
-    let mut category = |c: Category, v: &str| -> &'static str {
-        match dimensions::values(c).iter().find(|x| **x == v) {
-            None => {
-                errors.push(format!(
-                    "\"{v}\" is not a {}; use one of {}",
-                    c.phrase(),
-                    dimensions::values(c).join(", ")
-                ));
-                "UNKNOWN"
-            }
-            Some(x) if *x != "UNKNOWN" && !input.metric.supports(c) => {
-                let supported: Vec<&str> = input
-                    .metric
-                    .categories()
-                    .iter()
-                    .map(|c| c.phrase())
-                    .collect();
-                errors.push(format!(
-                    "{} is not broken down by {} (it supports {}): leave it UNKNOWN",
-                    input.metric.as_str(),
-                    c.phrase(),
-                    if supported.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        supported.join(", ")
-                    }
-                ));
-                x
-            }
-            Some(x) => x,
-        }
-    };
-    let sex = category(Category::Sex, &input.sex);
-    let age_group = category(Category::AgeGroup, &input.age_group);
-    let exploitation_form = category(Category::ExploitationForm, &input.exploitation_form);
-    let destination = category(Category::Destination, &input.destination);
-    if input.count < 0 {
-        errors.push(format!(
-            "the count must be 0 or more; it was {}",
-            input.count
-        ));
-    } else if let Err(e) = crate::ingest::csv::within_ceiling(input.count, max_count) {
-        errors.push(e);
-    }
-    let region = month.and_then(|(y, m)| {
-        regions
-            .province(&input.region, y, m)
-            .map_err(|e| errors.push(e))
-            .ok()
-    });
-    match (month, region) {
-        (Some((year, month)), Some(r)) if errors.is_empty() => Ok(CountWrite {
-            metric: input.metric,
-            region_id: r.id,
-            region_code: r.code.clone(),
-            year,
-            month,
-            sex,
-            age_group,
-            exploitation_form,
-            destination,
-            count: input.count,
-        }),
-        _ => Err(errors),
-    }
-}
-
-/// `YYYY-MM`, a month that has ended.
-pub fn parse_month(s: &str, today: NaiveDate) -> Result<(i32, u32), String> {
-    let bad = || format!("\"{s}\" is not a month: write YYYY-MM, e.g. 2024-07");
-    let (y, m) = s.trim().split_once('-').ok_or_else(bad)?;
-    if y.len() != 4 || m.len() != 2 {
-        return Err(bad());
-    }
-    let (year, month): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if !(1..=12).contains(&month) || year < 1990 {
-        return Err(bad());
-    }
-    if (year, month) >= (today.year(), today.month()) {
-        return Err(format!(
-            "{s} has not ended yet: only past months can be written"
-        ));
-    }
-    Ok((year, month))
+    limits: Limits,
+) -> Result<Count, Vec<String>> {
+    record::check(|c| Ok(fields[c].trim()), regions, limits).map_err(|errors| {
+        let named = errors.into_iter();
+        named
+            .map(|(c, m)| format!("{}: {m}", record::COLUMNS[c]))
+            .collect()
+    })
 }
 
 /// A source by its code or global id, for a write to cite.
 pub async fn source(db: &DatabaseConnection, id: &str) -> Result<source::Model, AppError> {
-    let code = match crate::graphql::ids::parse_global_id(id) {
+    let code = match crate::ids::parse_global_id(id) {
         Some((kind, key)) if kind == "Source" => key,
         _ => id.to_owned(),
     };
@@ -183,7 +94,7 @@ pub fn today() -> NaiveDate {
 }
 
 /// Refuses a batch that names the same cell twice (which count would be meant?).
-pub fn refuse_repeated_cells(rows: &[CountWrite]) -> Result<(), AppError> {
+pub fn refuse_repeated_cells(rows: &[Count]) -> Result<(), AppError> {
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         if let Some(first) = seen.insert(r.cell_label(), i) {
@@ -204,7 +115,7 @@ pub async fn write_counts(
     db: &DatabaseConnection,
     k1: &Secret,
     source_id: i32,
-    rows: &[CountWrite],
+    rows: &[Count],
     actor: &Actor,
     dry_run: bool,
 ) -> Result<Changes, AppError> {

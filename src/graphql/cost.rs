@@ -183,9 +183,9 @@ impl Extension for CostLimitExtension {
         {
             let state = ticket.pay(points(result.complexity)).await;
             if !state.allowed {
-                let mut e = ServerError::new(crate::http::rate_limited_message(&state), None);
+                let mut e = ServerError::new(crate::ratelimit::rate_limited_message(&state), None);
                 let mut ext = async_graphql::ErrorExtensionValues::default();
-                ext.set("code", crate::http::RATE_LIMITED);
+                ext.set("code", crate::ratelimit::RATE_LIMITED);
                 e.extensions = Some(ext);
                 return Err(vec![e]);
             }

@@ -1,17 +1,16 @@
-//! Writes: counts into the draft release, sources, and publishing. Every write needs an API key
+//! Writes: counts into the draft release, and publishing. Every write needs an API key
 //! with role EDITOR (publishing: ADMIN), is all-or-nothing, idempotent, and audited.
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, Upload};
-use entity::source;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
 
 use super::ApiContext;
-use super::source::{Release, Source};
+use super::source::Release;
 use super::statistics::{AgeGroup, ExploitationForm, Metric, Sex};
 use crate::auth::{Caller, Role};
 use crate::dimensions::MetricKind;
 use crate::error::AppError;
-use crate::store::writes::{self, Actor, Changes};
-use crate::write::{self, CountInput as ServiceInput, RegionIndex};
+use crate::ingest::record::Limits;
+use crate::store::writes::{Actor, Changes};
+use crate::write::{self, RegionIndex};
 
 /// One count at the finest grain.
 #[derive(InputObject, Clone)]
@@ -95,34 +94,13 @@ pub struct ImportResult {
     pub faulty_lines: u64,
 }
 
-/// A new source to cite.
-#[derive(InputObject)]
-pub struct SourceInput {
-    /// Stable code (letters, digits and dashes), e.g. `mps-report-2025`.
-    pub code: String,
-    /// NEWS_ARTICLE, DIRECTIVE, DATASET, STATISTICS, LEGAL_DOCUMENT, GOVERNMENT_REPORT, …
-    pub kind: String,
-    /// Who published it.
-    pub publisher: String,
-    /// Its title.
-    pub title: String,
-    /// Where to find it.
-    pub url: Option<String>,
-    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
-    pub published_on: Option<String>,
-    /// Licence or terms of use.
-    pub licence: Option<String>,
-    /// Notes.
-    pub notes: Option<String>,
-}
-
 pub fn caller<'a>(ctx: &'a Context<'_>) -> &'a Caller {
     static ANONYMOUS: std::sync::OnceLock<Caller> = std::sync::OnceLock::new();
     ctx.data_opt::<Caller>()
         .unwrap_or_else(|| ANONYMOUS.get_or_init(Caller::anonymous))
 }
 
-fn actor(c: &Caller) -> Actor {
+pub fn actor(c: &Caller) -> Actor {
     Actor {
         key_id: c.key_id,
         name: c.actor(),
@@ -164,23 +142,27 @@ impl MutationRoot {
         let src = write::source(&api.db, &source).await?;
         who.may_write(&src)?;
         let regions = RegionIndex::load(&api.db).await?;
-        let today = write::today();
+        let limits = Limits {
+            today: write::today(),
+            max_count: api.max_cell_count,
+        };
         let mut rows = Vec::with_capacity(counts.len());
         let mut problems = Vec::new();
         for (i, c) in counts.iter().enumerate() {
-            let input = ServiceInput {
-                metric: metric_kind(c.metric)?,
-                region: c.region.clone(),
-                month: c.month.clone(),
-                sex: c.sex.as_db().to_owned(),
-                age_group: c.age_group.as_db().to_owned(),
-                exploitation_form: c.exploitation_form.as_db().to_owned(),
-                destination: c.destination.clone(),
-                count: c.count,
-            };
-            match write::validate(&input, &regions, today, api.max_cell_count) {
+            let count = c.count.to_string();
+            let fields = [
+                metric_kind(c.metric)?.as_str(),
+                &c.region,
+                &c.month,
+                c.sex.as_db(),
+                c.age_group.as_db(),
+                c.exploitation_form.as_db(),
+                &c.destination,
+                &count,
+            ];
+            match write::validate(fields, &regions, limits) {
                 Ok(w) => rows.push(w),
-                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}]: {e}"))),
+                Err(errs) => problems.extend(errs.into_iter().map(|e| format!("counts[{i}] {e}"))),
             }
         }
         if !problems.is_empty() {
@@ -244,102 +226,6 @@ impl MutationRoot {
         )
         .await?;
         Ok(outcome.into())
-    }
-
-    /// Records a new source (EDITOR); an EDITOR key may then write it.
-    async fn create_source(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The source.")] input: SourceInput,
-    ) -> Result<Source> {
-        let who = caller(ctx);
-        who.require(Role::Editor)?;
-        let api = ctx.data::<ApiContext>()?;
-        let input = crate::sources::NewSource {
-            code: input.code,
-            kind: input.kind,
-            publisher: input.publisher,
-            title: input.title,
-            url: input.url,
-            published_on: input.published_on,
-            licence: input.licence,
-            notes: input.notes,
-            synthetic: false,
-        };
-        // The EDITOR key that records a source may write it (nobody else's data is in it).
-        let bind = if who.role == Role::Editor {
-            who.key_id
-        } else {
-            None
-        };
-        let model = crate::sources::create(&api.db, input, &actor(who), bind).await?;
-        Ok(Source(model))
-    }
-
-    /// Replaces the fields of a source, found by its code (an EDITOR key bound to it, or ADMIN).
-    /// What cites it keeps citing it.
-    async fn update_source(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The source.")] input: SourceInput,
-    ) -> Result<Source> {
-        let who = caller(ctx);
-        who.require(Role::Editor)?;
-        let api = ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let found = crate::store::catalogue::source_by_code(&txn, &input.code)
-            .await
-            .map_err(AppError::from)?;
-        let found = found.ok_or_else(|| {
-            AppError::NotFound(format!("no source has the code \"{}\"", input.code))
-        })?;
-        who.may_write(&found)?;
-        if found.synthetic {
-            return Err(AppError::Forbidden(
-                "the synthetic demo source is written by the generator only".to_owned(),
-            )
-            .into());
-        }
-        let mut m: source::ActiveModel = found.clone().into();
-        m.kind = Set(input.kind);
-        m.publisher = Set(input.publisher);
-        m.title = Set(input.title);
-        m.url = Set(input.url);
-        m.published_on = Set(input.published_on);
-        m.licence = Set(input.licence);
-        m.notes = Set(input.notes);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        let (before, after) = (
-            serde_json::to_string(&found).ok(),
-            serde_json::to_string(&saved).ok(),
-        );
-        writes::record(
-            &txn,
-            &actor(who),
-            "update_source",
-            "source",
-            saved.code.clone(),
-            before,
-            after,
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(Source(saved))
-    }
-
-    /// Retires a source: it leaves the list of sources; what cites it keeps citing it (an EDITOR
-    /// key bound to it, or ADMIN).
-    async fn retire_source(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "The source's code.")] code: String,
-    ) -> Result<Source> {
-        let who = caller(ctx);
-        who.require(Role::Editor)?;
-        let api = ctx.data::<ApiContext>()?;
-        let saved = crate::sources::retire(&api.db, &code, &actor(who), Some(who)).await?;
-        Ok(Source(saved))
     }
 
     /// Freezes the draft into a new release that public queries read from now on (ADMIN).

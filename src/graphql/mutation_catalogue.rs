@@ -1,20 +1,19 @@
-//! Writes to the catalogue: campaigns, activities and agencies are created, updated and retired
-//! (never deleted: a retired one leaves the lists but stays citable by its code). EDITOR; audited.
+//! Writes to the catalogue (EDITOR; audited): campaigns, activities and agencies are created,
+//! updated and retired (never deleted: a retired one leaves the lists but stays citable by its
+//! code), and so are sources. The work is the services' (`catalogue`, `sources`); this file
+//! turns the GraphQL inputs into their fields.
 use async_graphql::{Context, InputObject, Object, Result};
-use entity::{activity, activity_agency, activity_source, agency, campaign};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    TransactionTrait, TryIntoModel,
-};
 
 use super::ApiContext;
 use super::agency::{Agency, AgencyKind};
-use super::campaign::{Activity, ActivityKind, ActivityStatus, Campaign};
-use super::mutation::caller;
+use super::campaign::{Activity, ActivityKind, ActivityStatus, Campaign, enum_name};
+use super::mutation::{actor, caller};
 use super::scalars::Date;
+use super::source::Source;
 use crate::auth::Role;
+use crate::catalogue::{self, ActivityFields, AgencyFields, CampaignFields, Save};
 use crate::error::AppError;
-use crate::store::writes::{self, Actor};
+use crate::store::writes::Actor;
 
 /// A campaign as written: every field replaces the stored one.
 #[derive(InputObject)]
@@ -104,376 +103,129 @@ pub struct AgencyInput {
     pub region: Option<String>,
 }
 
-fn check_code(what: &str, code: &str) -> Result<(), AppError> {
-    if code.is_empty()
-        || code.len() > 80
-        || !code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-    {
-        return Err(AppError::BadUserInput(format!(
-            "{what} must be 1 to 80 letters, digits, dots, dashes or underscores; it was \"{code}\""
-        )));
+/// A new source to cite.
+#[derive(InputObject)]
+pub struct SourceInput {
+    /// Stable code (letters, digits and dashes), e.g. `mps-report-2025`.
+    pub code: String,
+    /// NEWS_ARTICLE, DIRECTIVE, DATASET, STATISTICS, LEGAL_DOCUMENT, GOVERNMENT_REPORT, …
+    pub kind: String,
+    /// Who published it.
+    pub publisher: String,
+    /// Its title.
+    pub title: String,
+    /// Where to find it.
+    pub url: Option<String>,
+    /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub published_on: Option<String>,
+    /// Licence or terms of use.
+    pub licence: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+}
+
+impl From<CampaignInput> for CampaignFields {
+    fn from(i: CampaignInput) -> Self {
+        CampaignFields {
+            slug: i.slug,
+            name_vi: i.name_vi,
+            name_en: i.name_en,
+            theme_vi: i.theme_vi,
+            theme_en: i.theme_en,
+            description_vi: i.description_vi,
+            description_en: i.description_en,
+            start_date: i.start_date.map(|d| d.0),
+            end_date: i.end_date.map(|d| d.0),
+            lead_agency: i.lead_agency,
+            directive_number: i.directive_number,
+            directive_date: i.directive_date.map(|d| d.0),
+            directive_issuer: i.directive_issuer,
+            parent: i.parent,
+            source: i.source,
+        }
     }
-    Ok(())
 }
 
-async fn agency_id(txn: &DatabaseTransaction, code: Option<&str>) -> Result<Option<i32>, AppError> {
-    let Some(code) = code else { return Ok(None) };
-    agency::Entity::find()
-        .filter(agency::Column::Code.eq(code))
-        .one(txn)
-        .await?
-        .map(|a| Some(a.id))
-        .ok_or_else(|| AppError::BadUserInput(format!("no agency has the code \"{code}\"")))
+impl From<ActivityInput> for ActivityFields {
+    fn from(i: ActivityInput) -> Self {
+        ActivityFields {
+            code: i.code,
+            campaign: i.campaign,
+            lead_agency: i.lead_agency,
+            participating_agencies: i.participating_agencies,
+            region: i.region,
+            kind: enum_name(i.kind),
+            status: enum_name(i.status),
+            start_date: i.start_date.map(|d| d.0),
+            end_date: i.end_date.map(|d| d.0),
+            title_vi: i.title_vi,
+            title_en: i.title_en,
+            description_vi: i.description_vi,
+            description_en: i.description_en,
+            sources: i.sources,
+        }
+    }
 }
 
-async fn campaign_id(
-    txn: &DatabaseTransaction,
-    slug: Option<&str>,
-) -> Result<Option<i32>, AppError> {
-    let Some(slug) = slug else { return Ok(None) };
-    campaign::Entity::find()
-        .filter(campaign::Column::Slug.eq(slug))
-        .one(txn)
-        .await?
-        .map(|c| Some(c.id))
-        .ok_or_else(|| AppError::BadUserInput(format!("no campaign has the slug \"{slug}\"")))
+impl From<AgencyInput> for AgencyFields {
+    fn from(i: AgencyInput) -> Self {
+        AgencyFields {
+            code: i.code,
+            name_vi: i.name_vi,
+            name_en: i.name_en,
+            abbreviation: i.abbreviation,
+            kind: i.kind.as_db(),
+            parent: i.parent,
+            region: i.region,
+        }
+    }
 }
 
-async fn region_id(txn: &DatabaseTransaction, code: Option<&str>) -> Result<Option<i32>, AppError> {
-    let Some(code) = code else { return Ok(None) };
-    crate::store::region::by_code(txn, code)
-        .await?
-        .map(|r| Some(r.id))
-        .ok_or_else(|| AppError::BadUserInput(format!("no region has the code \"{code}\"")))
+impl From<SourceInput> for crate::sources::NewSource {
+    fn from(i: SourceInput) -> Self {
+        crate::sources::NewSource {
+            code: i.code,
+            kind: i.kind,
+            publisher: i.publisher,
+            title: i.title,
+            url: i.url,
+            published_on: i.published_on,
+            licence: i.licence,
+            notes: i.notes,
+            synthetic: false,
+        }
+    }
 }
 
-async fn source_id(txn: &DatabaseTransaction, code: &str) -> Result<i32, AppError> {
-    crate::store::catalogue::source_by_code(txn, code)
-        .await?
-        .map(|s| s.id)
-        .ok_or_else(|| {
-            AppError::BadUserInput(format!(
-                "no source has the code \"{code}\"; create it with createSource"
-            ))
-        })
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Option<String> {
-    serde_json::to_string(v).ok()
-}
-
-fn actor(ctx: &Context<'_>) -> Result<Actor, AppError> {
+/// The database and the EDITOR writing, or the refusal.
+fn editor<'a>(ctx: &Context<'a>) -> Result<(&'a ApiContext, Actor), AppError> {
     let who = caller(ctx);
     who.require(Role::Editor)?;
-    Ok(Actor {
-        key_id: who.key_id,
-        name: who.actor(),
-    })
-}
-
-async fn save_campaign(
-    ctx: &Context<'_>,
-    input: CampaignInput,
-    create: bool,
-) -> Result<Campaign, AppError> {
-    let actor = actor(ctx)?;
-    check_code("`slug`", &input.slug)?;
     let api = ctx
         .data::<ApiContext>()
         .map_err(|e| AppError::Internal(e.message))?;
-    let txn = api.db.begin().await?;
-    writes::lock_writers(&txn).await?;
-    let existing = campaign::Entity::find()
-        .filter(campaign::Column::Slug.eq(&input.slug))
-        .one(&txn)
-        .await?;
-    let mut model: campaign::ActiveModel = match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::BadUserInput(format!(
-                "a campaign with the slug \"{}\" exists already; use updateCampaign",
-                input.slug
-            )));
-        }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "no campaign has the slug \"{}\"",
-                input.slug
-            )));
-        }
-        (Some(c), false) => c.clone().into(),
-        (None, true) => campaign::ActiveModel {
-            retired: Set(false),
-            ..Default::default()
-        },
-    };
-    let parent = campaign_id(&txn, input.parent.as_deref()).await?;
-    if parent.is_some() && parent == existing.as_ref().map(|c| c.id) {
-        return Err(AppError::BadUserInput(
-            "a campaign cannot be part of itself".to_owned(),
-        ));
-    }
-    model.slug = Set(input.slug.clone());
-    model.name_vi = Set(input.name_vi);
-    model.name_en = Set(input.name_en);
-    model.theme_vi = Set(input.theme_vi);
-    model.theme_en = Set(input.theme_en);
-    model.description_vi = Set(input.description_vi);
-    model.description_en = Set(input.description_en);
-    model.start_date = Set(input.start_date.map(|d| d.0));
-    model.end_date = Set(input.end_date.map(|d| d.0));
-    model.lead_agency_id = Set(agency_id(&txn, input.lead_agency.as_deref()).await?);
-    model.directive_number = Set(input.directive_number);
-    model.directive_date = Set(input.directive_date.map(|d| d.0));
-    model.directive_issuer_id = Set(agency_id(&txn, input.directive_issuer.as_deref()).await?);
-    model.parent_id = Set(parent);
-    model.source_id = Set(match &input.source {
-        Some(code) => Some(source_id(&txn, code).await?),
-        None => None,
-    });
-    let saved = model.save(&txn).await?.try_into_model()?;
-    let action = if create {
-        "create_campaign"
-    } else {
-        "update_campaign"
-    };
-    writes::record(
-        &txn,
-        &actor,
-        action,
-        "campaign",
-        saved.slug.clone(),
-        existing.as_ref().and_then(json),
-        json(&saved),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Campaign(saved))
+    Ok((api, actor(who)))
 }
 
-async fn save_activity(
-    ctx: &Context<'_>,
-    input: ActivityInput,
-    create: bool,
-) -> Result<Activity, AppError> {
-    let actor = actor(ctx)?;
-    check_code("`code`", &input.code)?;
-    if input.sources.is_empty() {
-        return Err(AppError::BadUserInput(
-            "an activity cites at least one source".to_owned(),
-        ));
-    }
-    let api = ctx
-        .data::<ApiContext>()
-        .map_err(|e| AppError::Internal(e.message))?;
-    let txn = api.db.begin().await?;
-    writes::lock_writers(&txn).await?;
-    let existing = activity::Entity::find()
-        .filter(activity::Column::Code.eq(&input.code))
-        .one(&txn)
-        .await?;
-    let mut model: activity::ActiveModel = match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::BadUserInput(format!(
-                "an activity with the code \"{}\" exists already; use updateActivity",
-                input.code
-            )));
-        }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "no activity has the code \"{}\"",
-                input.code
-            )));
-        }
-        (Some(a), false) => a.clone().into(),
-        (None, true) => activity::ActiveModel {
-            retired: Set(false),
-            ..Default::default()
-        },
-    };
-    let campaign = campaign_id(&txn, Some(&input.campaign))
-        .await?
-        .unwrap_or_default();
-    let lead = agency_id(&txn, Some(&input.lead_agency))
-        .await?
-        .unwrap_or_default();
-    let mut participants = Vec::new();
-    for code in &input.participating_agencies {
-        participants.extend(agency_id(&txn, Some(code)).await?);
-    }
-    let mut sources = Vec::new();
-    for code in &input.sources {
-        sources.push(source_id(&txn, code).await?);
-    }
-    let kind = super::campaign::enum_name(input.kind);
-    let status = super::campaign::enum_name(input.status);
-    model.code = Set(input.code.clone());
-    model.campaign_id = Set(campaign);
-    model.lead_agency_id = Set(lead);
-    model.region_id = Set(region_id(&txn, input.region.as_deref()).await?);
-    model.kind = Set(kind.to_owned());
-    model.status = Set(status.to_owned());
-    model.start_date = Set(input.start_date.map(|d| d.0));
-    model.end_date = Set(input.end_date.map(|d| d.0));
-    model.title_vi = Set(input.title_vi);
-    model.title_en = Set(input.title_en);
-    model.description_vi = Set(input.description_vi);
-    model.description_en = Set(input.description_en);
-    let saved = model.save(&txn).await?.try_into_model()?;
-    activity_agency::Entity::delete_many()
-        .filter(activity_agency::Column::ActivityId.eq(saved.id))
-        .exec(&txn)
-        .await?;
-    activity_source::Entity::delete_many()
-        .filter(activity_source::Column::ActivityId.eq(saved.id))
-        .exec(&txn)
-        .await?;
-    participants.sort_unstable();
-    participants.dedup();
-    for agency_id in participants {
-        activity_agency::ActiveModel {
-            activity_id: Set(saved.id),
-            agency_id: Set(agency_id),
-        }
-        .insert(&txn)
-        .await?;
-    }
-    sources.sort_unstable();
-    sources.dedup();
-    for source_id in sources {
-        activity_source::ActiveModel {
-            activity_id: Set(saved.id),
-            source_id: Set(source_id),
-        }
-        .insert(&txn)
-        .await?;
-    }
-    let after = serde_json::json!({ "activity": saved, "participants": input.participating_agencies, "sources": input.sources }).to_string();
-    let action = if create {
-        "create_activity"
-    } else {
-        "update_activity"
-    };
-    writes::record(
-        &txn,
-        &actor,
-        action,
-        "activity",
-        saved.code.clone(),
-        existing.as_ref().and_then(json),
-        Some(after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Activity(saved))
-}
-
-async fn save_agency(
-    ctx: &Context<'_>,
-    input: AgencyInput,
-    create: bool,
-) -> Result<Agency, AppError> {
-    let actor = actor(ctx)?;
-    check_code("`code`", &input.code)?;
-    let api = ctx
-        .data::<ApiContext>()
-        .map_err(|e| AppError::Internal(e.message))?;
-    let txn = api.db.begin().await?;
-    writes::lock_writers(&txn).await?;
-    let existing = agency::Entity::find()
-        .filter(agency::Column::Code.eq(&input.code))
-        .one(&txn)
-        .await?;
-    let mut model: agency::ActiveModel = match (&existing, create) {
-        (Some(_), true) => {
-            return Err(AppError::BadUserInput(format!(
-                "an agency with the code \"{}\" exists already; use updateAgency",
-                input.code
-            )));
-        }
-        (None, false) => {
-            return Err(AppError::NotFound(format!(
-                "no agency has the code \"{}\"",
-                input.code
-            )));
-        }
-        (Some(a), false) => a.clone().into(),
-        (None, true) => agency::ActiveModel {
-            retired: Set(false),
-            ..Default::default()
-        },
-    };
-    let parent = agency_id(&txn, input.parent.as_deref()).await?;
-    if parent.is_some() && parent == existing.as_ref().map(|a| a.id) {
-        return Err(AppError::BadUserInput(
-            "an agency cannot belong to itself".to_owned(),
-        ));
-    }
-    model.code = Set(input.code.clone());
-    model.name_vi = Set(input.name_vi);
-    model.name_en = Set(input.name_en);
-    model.abbreviation = Set(input.abbreviation);
-    model.kind = Set(input.kind.as_db().to_owned());
-    model.parent_id = Set(parent);
-    model.region_id = Set(region_id(&txn, input.region.as_deref()).await?);
-    let saved = model.save(&txn).await?.try_into_model()?;
-    let action = if create {
-        "create_agency"
-    } else {
-        "update_agency"
-    };
-    writes::record(
-        &txn,
-        &actor,
-        action,
-        "agency",
-        saved.code.clone(),
-        existing.as_ref().and_then(json),
-        json(&saved),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Agency(saved))
-}
-
-/// Retires one row of a catalogue table found by its key column, auditing before and after.
-macro_rules! retire {
-    ($ctx:expr, $entity:ident, $column:ident, $key:expr, $action:literal, $what:literal, $wrap:ident) => {{
-        let actor = actor($ctx)?;
-        let api = $ctx.data::<ApiContext>()?;
-        let txn = api.db.begin().await.map_err(AppError::from)?;
-        let found = $entity::Entity::find()
-            .filter($entity::Column::$column.eq(&$key))
-            .one(&txn)
-            .await
-            .map_err(AppError::from)?;
-        let found = found.ok_or_else(|| {
-            AppError::NotFound(format!(concat!("no ", $what, " has the key \"{}\""), $key))
-        })?;
-        let mut m: $entity::ActiveModel = found.clone().into();
-        m.retired = Set(true);
-        let saved = m.update(&txn).await.map_err(AppError::from)?;
-        writes::record(
-            &txn,
-            &actor,
-            $action,
-            stringify!($entity),
-            $key,
-            json(&found),
-            json(&saved),
-        )
-        .await
-        .map_err(AppError::from)?;
-        txn.commit().await.map_err(AppError::from)?;
+macro_rules! save {
+    ($ctx:expr, $save:ident, $input:expr, $how:expr, $wrap:ident) => {{
+        let (api, actor) = editor($ctx)?;
+        let saved = catalogue::$save(&api.db, &actor, $input.into(), $how).await?;
         Ok($wrap(saved))
+    }};
+}
+
+macro_rules! retire {
+    ($ctx:expr, $retire:ident, $key:expr, $wrap:ident) => {{
+        let (api, actor) = editor($ctx)?;
+        Ok($wrap(catalogue::$retire(&api.db, &actor, &$key).await?))
     }};
 }
 
 #[derive(Default)]
 pub struct CatalogueMutation;
 
-/// Writes to campaigns, activities and agencies (EDITOR).
+/// Writes to campaigns, activities, agencies and sources (EDITOR).
 #[Object]
 impl CatalogueMutation {
     /// Records a new campaign (EDITOR).
@@ -482,7 +234,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign.")] input: CampaignInput,
     ) -> Result<Campaign> {
-        Ok(save_campaign(ctx, input, true).await?)
+        save!(ctx, save_campaign, input, Save::Create, Campaign)
     }
     /// Replaces the fields of a campaign, found by its slug (EDITOR).
     async fn update_campaign(
@@ -490,7 +242,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign.")] input: CampaignInput,
     ) -> Result<Campaign> {
-        Ok(save_campaign(ctx, input, false).await?)
+        save!(ctx, save_campaign, input, Save::Update, Campaign)
     }
     /// Retires a campaign: it leaves the lists, stays findable by its slug (EDITOR).
     async fn retire_campaign(
@@ -498,15 +250,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's slug.")] slug: String,
     ) -> Result<Campaign> {
-        retire!(
-            ctx,
-            campaign,
-            Slug,
-            slug,
-            "retire_campaign",
-            "campaign",
-            Campaign
-        )
+        retire!(ctx, retire_campaign, slug, Campaign)
     }
     /// Records a new activity (EDITOR).
     async fn create_activity(
@@ -514,7 +258,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The activity.")] input: ActivityInput,
     ) -> Result<Activity> {
-        Ok(save_activity(ctx, input, true).await?)
+        save!(ctx, save_activity, input, Save::Create, Activity)
     }
     /// Replaces the fields of an activity, found by its code (EDITOR).
     async fn update_activity(
@@ -522,7 +266,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The activity.")] input: ActivityInput,
     ) -> Result<Activity> {
-        Ok(save_activity(ctx, input, false).await?)
+        save!(ctx, save_activity, input, Save::Update, Activity)
     }
     /// Retires an activity: it leaves the lists, stays findable by its code (EDITOR).
     async fn retire_activity(
@@ -530,15 +274,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The activity's code.")] code: String,
     ) -> Result<Activity> {
-        retire!(
-            ctx,
-            activity,
-            Code,
-            code,
-            "retire_activity",
-            "activity",
-            Activity
-        )
+        retire!(ctx, retire_activity, code, Activity)
     }
     /// Records a new agency (EDITOR).
     async fn create_agency(
@@ -546,7 +282,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The agency.")] input: AgencyInput,
     ) -> Result<Agency> {
-        Ok(save_agency(ctx, input, true).await?)
+        save!(ctx, save_agency, input, Save::Create, Agency)
     }
     /// Replaces the fields of an agency, found by its code (EDITOR).
     async fn update_agency(
@@ -554,7 +290,7 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The agency.")] input: AgencyInput,
     ) -> Result<Agency> {
-        Ok(save_agency(ctx, input, false).await?)
+        save!(ctx, save_agency, input, Save::Update, Agency)
     }
     /// Retires an agency: it leaves the lists, stays findable by its code (EDITOR).
     async fn retire_agency(
@@ -562,6 +298,43 @@ impl CatalogueMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The agency's code.")] code: String,
     ) -> Result<Agency> {
-        retire!(ctx, agency, Code, code, "retire_agency", "agency", Agency)
+        retire!(ctx, retire_agency, code, Agency)
+    }
+    /// Records a new source (EDITOR); an EDITOR key may then write it.
+    async fn create_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source.")] input: SourceInput,
+    ) -> Result<Source> {
+        let (api, actor) = editor(ctx)?;
+        let who = caller(ctx);
+        // The EDITOR key that records a source may write it (nobody else's data is in it).
+        let bind = (who.role == Role::Editor).then_some(who.key_id).flatten();
+        let model = crate::sources::create(&api.db, input.into(), &actor, bind).await?;
+        Ok(Source(model))
+    }
+    /// Replaces the fields of a source, found by its code (an EDITOR key bound to it, or ADMIN).
+    /// What cites it keeps citing it.
+    async fn update_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source.")] input: SourceInput,
+    ) -> Result<Source> {
+        let (api, actor) = editor(ctx)?;
+        let who = caller(ctx);
+        let saved = crate::sources::update(&api.db, input.into(), &actor, who).await?;
+        Ok(Source(saved))
+    }
+    /// Retires a source: it leaves the list of sources; what cites it keeps citing it (an EDITOR
+    /// key bound to it, or ADMIN).
+    async fn retire_source(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The source's code.")] code: String,
+    ) -> Result<Source> {
+        let (api, actor) = editor(ctx)?;
+        let who = caller(ctx);
+        let saved = crate::sources::retire(&api.db, &code, &actor, Some(who)).await?;
+        Ok(Source(saved))
     }
 }

@@ -1,6 +1,5 @@
 //! Regions: the country, socio-economic regions and provinces, with validity in time and the 2025 mapping.
 use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::NaiveDate;
 use entity::{region, region_population, source};
 
 use super::ApiContext;
@@ -179,7 +178,7 @@ impl Region {
             .unwrap_or_default();
         Ok(all
             .into_iter()
-            .filter(|r| valid_on.is_none_or(|d| is_valid_on(r, d.0)))
+            .filter(|r| valid_on.is_none_or(|d| crate::regions::is_valid_on(r, d.0)))
             .map(Region)
             .collect())
     }
@@ -327,10 +326,6 @@ impl Region {
     async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
         load_source(ctx, self.0.source_id).await
     }
-}
-
-pub fn is_valid_on(r: &region::Model, d: NaiveDate) -> bool {
-    r.valid_from.is_none_or(|f| f <= d) && r.valid_to.is_none_or(|t| d <= t)
 }
 
 pub async fn load_region(ctx: &Context<'_>, id: Option<i32>) -> Result<Option<Region>> {

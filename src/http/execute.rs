@@ -18,7 +18,7 @@ use crate::graphql::ApiContext;
 use crate::graphql::cost::{CostProbe, too_complex};
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
-use crate::ratelimit::{RateLimiter, RateState, RateTicket};
+use crate::ratelimit::{RateLimiter, RateTicket};
 
 /// The header the connection layer sets to the peer's address (any value a client sent is
 /// replaced), so the handlers know who is asking.
@@ -135,14 +135,7 @@ pub(super) fn timed_out(media: MediaType, ms: u64) -> Response {
 
 pub const TIMEOUT: &str = "TIMEOUT";
 
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
-
-pub fn rate_limited_message(s: &RateState) -> String {
-    format!(
-        "Rate limit exceeded: {} of {} points used in this window, and this request needs more than the {} left. The window resets at {} (Unix time); see the x-ratelimit-* headers, or ask for an API key.",
-        s.used, s.limit, s.remaining, s.reset_epoch
-    )
-}
+pub use crate::ratelimit::{RATE_LIMITED, rate_limited_message};
 
 /// Runs a request and counts each of its operations in the metrics, refused ones included.
 async fn execute_counted(

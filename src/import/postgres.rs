@@ -11,7 +11,7 @@ use sea_orm::sqlx::{self, Row};
 use tokio::sync::mpsc;
 
 use super::{ImportOutcome, read_counts};
-use crate::disclosure::{Cell, Secret, key_sum};
+use crate::disclosure::Secret;
 use crate::error::AppError;
 use crate::store::writes::{Actor, Changes};
 use crate::write::RegionIndex;
@@ -20,7 +20,7 @@ use crate::write::RegionIndex;
 const CHUNK: usize = 256 * 1024;
 
 /// The staging table, dropped with the transaction. `cell_key` is the audit log's key of the
-/// cell (`CountWrite::key`).
+/// cell (`Count::cell_label`).
 const STAGE: &str = "CREATE TEMP TABLE import_stage (
     metric TEXT NOT NULL, region_id INTEGER NOT NULL, year INTEGER NOT NULL, month INTEGER NOT NULL,
     sex TEXT NOT NULL, age_group TEXT NOT NULL, exploitation_form TEXT NOT NULL,
@@ -234,39 +234,22 @@ fn stage<R: Read>(
 ) -> Result<Result<u64, ImportOutcome>, AppError> {
     let stopped = || AppError::Internal("the database stopped taking the import".to_owned());
     let mut buf = Vec::with_capacity(CHUNK + 512);
-    let tally = read_counts(reader, regions, max_count, |r, province| {
-        let cell = Cell {
-            province: &province.code,
-            year: r.year,
-            month: r.month,
-            sex: r.sex,
-            age_group: r.age_group,
-            exploitation_form: r.exploitation_form,
-            destination: r.destination,
-        };
-        // A count below 0 never gets here; a count of 0 has no units.
-        let units = u64::try_from(r.count).unwrap_or(0);
-        let ks = key_sum(k1, r.metric.unit_type(), &cell, units);
-        let m = r.metric.as_str();
+    let tally = read_counts(reader, regions, max_count, |c| {
+        let ks = c.key_sum(k1);
+        let m = c.metric.as_str();
         // Every value is a code from a closed list or a number: nothing to escape.
         writeln!(
             buf,
-            "{m}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{ks}\t{m}|{}|{}-{:02}|{}|{}|{}|{}",
-            province.id,
-            r.year,
-            r.month,
-            r.sex,
-            r.age_group,
-            r.exploitation_form,
-            r.destination,
-            r.count,
-            province.code,
-            r.year,
-            r.month,
-            r.sex,
-            r.age_group,
-            r.exploitation_form,
-            r.destination,
+            "{m}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{ks}\t{}",
+            c.region_id,
+            c.year,
+            c.month,
+            c.sex,
+            c.age_group,
+            c.exploitation_form,
+            c.destination,
+            c.count,
+            c.cell_label(),
         )
         .map_err(|e| AppError::Internal(format!("staging: {e}")))?;
         if buf.len() >= CHUNK {

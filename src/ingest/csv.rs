@@ -3,67 +3,32 @@
 //! Owns the file format (columns, allowed values, line numbers) and every check that needs only
 //! the file and today's date, with the messages the data owners read. It leaves to the caller
 //! what a pure parser cannot know, whether a province code exists in a month ([`RegionCheck`]),
-//! and writing to the store; [`read_all`] applies the all-or-nothing rule for callers that want
-//! it. Counts read here are raw: they reach the public only through the disclosure policy.
+//! and writing to the store. The checks of one record are `ingest::record`'s, shared with the
+//! mutation `upsertCounts`. Counts read here are raw: they reach the public only through the
+//! disclosure policy.
 //!
 //! Memory: [`CountReader`] holds one record at a time, plus for the duplicate check one compact
 //! key per valid record (24 bytes with its line number, in a hash table: a million rows take
-//! about 50 MB) and one copy of each distinct region code. [`read_all`] also holds the rows it
-//! returns. A record is as long as the input makes it: bound the upload's size.
+//! about 50 MB). A record is as long as the input makes it: bound the upload's size.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
 use std::io::{self, Read};
 
 use ::csv::{ByteRecord, ReaderBuilder, Terminator};
-use chrono::{Datelike, NaiveDate};
 
+use crate::count::Count;
 use crate::dimensions::{self, Category, MetricKind};
+use crate::ingest::record::{self, shown};
+pub use crate::ingest::record::{COLUMNS, FIRST_YEAR, Limits, RegionCheck};
 
-/// The columns of the file, in the order of the template (any order is accepted).
-pub const COLUMNS: [&str; 8] = [
-    "metric",
-    "region",
-    "month",
-    "sex",
-    "age_group",
-    "exploitation_form",
-    "destination",
-    "count",
-];
-
-/// The first year that can be imported.
-pub const FIRST_YEAR: i32 = 1990;
-
-// Indices into `COLUMNS`; the four category columns follow `MONTH` in `Category::ALL` order.
-const METRIC: usize = 0;
-const REGION: usize = 1;
-const MONTH: usize = 2;
-const COUNT: usize = 7;
-
-/// One valid data record.
+/// One valid data record: its count and the physical line of the record in the file (the
+/// header is line 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountRow {
-    /// The physical line of the record in the file (the header is line 1).
     pub line: u64,
-    pub metric: MetricKind,
-    /// The region code as written (trimmed), accepted by the caller's [`RegionCheck`].
-    pub region: String,
-    pub year: i32,
-    /// 1 to 12.
-    pub month: u32,
-    /// One of [`dimensions::SEXES`].
-    pub sex: &'static str,
-    /// One of [`dimensions::AGE_GROUPS`].
-    pub age_group: &'static str,
-    /// One of [`dimensions::EXPLOITATION_FORMS`].
-    pub exploitation_form: &'static str,
-    /// One of [`dimensions::DESTINATIONS`].
-    pub destination: &'static str,
-    /// Zero or more.
-    pub count: i64,
+    pub count: Count,
 }
 
 /// One problem in the file, in words a data owner understands.
@@ -97,44 +62,6 @@ impl fmt::Display for RowError {
 
 impl std::error::Error for RowError {}
 
-/// What the caller knows that a pure parser cannot: whether a province code exists and is
-/// valid in a month.
-pub trait RegionCheck {
-    /// `Ok` when `code` names a province valid in `month` of `year`; otherwise the message to
-    /// show, used as is (e.g. "VN-P63-02 (Hà Giang) ended on 2025-06-30: use VN-P34-08").
-    fn check(&self, code: &str, year: i32, month: u32) -> Result<(), String>;
-}
-
-impl<T: RegionCheck + ?Sized> RegionCheck for &T {
-    fn check(&self, code: &str, year: i32, month: u32) -> Result<(), String> {
-        (**self).check(code, year, month)
-    }
-}
-
-/// The bounds of one import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ImportLimits {
-    /// Months must be strictly before the month of `today` ("a past month"): the current
-    /// month is still being counted.
-    pub today: NaiveDate,
-    /// [`read_all`] stops collecting errors after this many, but keeps counting faulty records.
-    pub max_errors: usize,
-    /// The largest count one cell may hold: a larger one is refused with its line, before any
-    /// key is computed for it.
-    pub max_count: i64,
-}
-
-/// Everything wrong with a file, as returned by [`read_all`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportErrors {
-    /// The errors in file order, at most `max_errors` of them (a header error comes alone).
-    pub errors: Vec<RowError>,
-    /// Data records with at least one error (0 when the header is wrong: nothing was read).
-    pub faulty_records: u64,
-    /// Whether errors were left out because of `max_errors`.
-    pub truncated: bool,
-}
-
 /// Streaming: yields one item per data record, never holding the file in memory.
 ///
 /// Each item is the valid row or every error of that record (several columns can be wrong at
@@ -154,7 +81,7 @@ impl<R: Read, C: RegionCheck> CountReader<R, C> {
     /// a semicolon as the separator (what Excel writes where the comma is the decimal mark) when
     /// the header is separated by semicolons. A file in UTF-16 is refused at once, with what to
     /// do.
-    pub fn new(mut reader: R, regions: C, limits: ImportLimits) -> Result<Self, RowError> {
+    pub fn new(mut reader: R, regions: C, limits: Limits) -> Result<Self, RowError> {
         let head = first_line(&mut reader)
             .map_err(|e| RowError::new(1, None, format!("the file could not be read: {e}")))?;
         check_encoding(&head).map_err(|m| RowError::new(1, None, m))?;
@@ -169,7 +96,6 @@ impl<R: Read, C: RegionCheck> CountReader<R, C> {
                 inner: io::Cursor::new(head).chain(reader),
                 last: b'\n',
             });
-        let (seen, region_ids) = (HashMap::new(), HashMap::new());
         let mut this = Self {
             csv,
             record: ByteRecord::new(),
@@ -177,8 +103,7 @@ impl<R: Read, C: RegionCheck> CountReader<R, C> {
                 regions,
                 limits,
                 order: [0; 8],
-                seen,
-                region_ids,
+                seen: HashMap::new(),
             },
             done: false,
         };
@@ -311,44 +236,11 @@ impl<R: Read, C: RegionCheck> Iterator for CountReader<R, C> {
 
 impl<R: Read, C: RegionCheck> std::iter::FusedIterator for CountReader<R, C> {}
 
-/// Convenience for callers: reads everything, returns the rows or every error (up to
-/// `max_errors`) plus the total number of faulty records. All or nothing: once a record is
-/// faulty the rows are dropped, and reading goes on only to find the other errors.
-pub fn read_all<R: Read, C: RegionCheck>(
-    reader: R,
-    regions: C,
-    limits: ImportLimits,
-) -> Result<Vec<CountRow>, ImportErrors> {
-    let mut failed = ImportErrors::default();
-    let reader = CountReader::new(reader, regions, limits).map_err(|e| ImportErrors {
-        errors: vec![e],
-        ..ImportErrors::default()
-    })?;
-    let mut rows = Vec::new();
-    for item in reader {
-        match item {
-            Ok(row) if failed.faulty_records == 0 => rows.push(row),
-            Ok(_) => {}
-            Err(errors) => {
-                rows = Vec::new();
-                failed.faulty_records += 1;
-                let room = limits.max_errors.saturating_sub(failed.errors.len());
-                failed.truncated |= errors.len() > room;
-                failed.errors.extend(errors.into_iter().take(room));
-            }
-        }
-    }
-    match failed.faulty_records {
-        0 => Ok(rows),
-        _ => Err(failed),
-    }
-}
-
-/// The duplicate-check key: the natural key with the region interned and the categories as
+/// The duplicate-check key: the natural key with the region's id and the categories as
 /// indices into their value lists, so a million keys fit in tens of megabytes.
 #[derive(PartialEq, Eq, Hash)]
 struct NaturalKey {
-    region: u32,
+    region: i32,
     month: u32,
     metric: MetricKind,
     categories: [u8; 4],
@@ -357,12 +249,11 @@ struct NaturalKey {
 /// The per-record checks and the state they share across records.
 struct Checker<C> {
     regions: C,
-    limits: ImportLimits,
+    limits: Limits,
     /// For each column of `COLUMNS`, its index in the file's records.
     order: [usize; 8],
     /// Natural key → the line where it first appeared.
     seen: HashMap<NaturalKey, u64>,
-    region_ids: HashMap<String, u32>,
 }
 
 impl<C: RegionCheck> Checker<C> {
@@ -376,7 +267,6 @@ impl<C: RegionCheck> Checker<C> {
             );
             return Err(vec![RowError::new(line, None, message)]);
         }
-        let mut errors: Vec<(usize, String)> = Vec::new();
         let text = |column: usize| {
             let raw = record.get(self.order[column]).unwrap_or_default();
             std::str::from_utf8(raw).map(str::trim).map_err(|_| {
@@ -385,58 +275,18 @@ impl<C: RegionCheck> Checker<C> {
                     .to_owned()
             })
         };
-        let metric = keep(&mut errors, METRIC, text(METRIC).and_then(parse_metric));
-        let region = keep(&mut errors, REGION, text(REGION).and_then(parse_region));
-        let today = self.limits.today;
-        let month = text(MONTH).and_then(|s| parse_month(s, today));
-        let month = keep(&mut errors, MONTH, month);
-        let mut categories = [None; 4];
-        for (i, category) in Category::ALL.into_iter().enumerate() {
-            let column = MONTH + 1 + i;
-            let value = text(column).and_then(|s| parse_category(category, s));
-            categories[i] = keep(&mut errors, column, value);
-            if let (Some(metric), Some((_, value))) = (metric, categories[i])
-                && !metric.supports(category)
-                && value != "UNKNOWN"
-            {
-                errors.push((column, not_broken_down(metric, category)));
-            }
-        }
-        let max_count = self.limits.max_count;
-        let count = text(COUNT)
-            .and_then(parse_count)
-            .and_then(|n| within_ceiling(n, max_count));
-        let count = keep(&mut errors, COUNT, count);
-        // The region can only be checked against a valid month.
-        if let (Some(region), Some((year, month))) = (region, month) {
-            keep(&mut errors, REGION, self.regions.check(region, year, month));
-        }
-        let (metric, region, (year, month), [sex, age, form, destination], count) =
-            match (metric, region, month, categories, count) {
-                (Some(m), Some(r), Some(ym), [Some(s), Some(a), Some(f), Some(d)], Some(n))
-                    if errors.is_empty() =>
-                {
-                    (m, r, ym, [s, a, f, d], n)
-                }
-                _ => {
-                    errors.sort_by_key(|&(column, _)| self.order[column]);
-                    let errors = errors.into_iter();
-                    let errors = errors.map(|(c, m)| RowError::new(line, Some(COLUMNS[c]), m));
-                    return Err(errors.collect());
-                }
-            };
-
-        let next_id = u32::try_from(self.region_ids.len()).unwrap_or(u32::MAX);
-        let region_id = match self.region_ids.get(region) {
-            Some(&id) => id,
-            None => *self.region_ids.entry(region.to_owned()).or_insert(next_id),
-        };
+        let count = record::check(text, &self.regions, self.limits).map_err(|mut errors| {
+            errors.sort_by_key(|&(column, _)| self.order[column]);
+            let errors = errors.into_iter();
+            let errors = errors.map(|(c, m)| RowError::new(line, Some(COLUMNS[c]), m));
+            errors.collect::<Vec<_>>()
+        })?;
         let key = NaturalKey {
-            region: region_id,
+            region: count.region_id,
             // Years from FIRST_YEAR on: never negative.
-            month: u32::try_from(year - FIRST_YEAR).unwrap_or(0) * 12 + month,
-            metric,
-            categories: [sex.0, age.0, form.0, destination.0],
+            month: u32::try_from(count.year - FIRST_YEAR).unwrap_or(0) * 12 + count.month,
+            metric: count.metric,
+            categories: Category::ALL.map(|c| index_of(c, category_value(&count, c))),
         };
         match self.seen.entry(key) {
             Entry::Occupied(first) => {
@@ -450,30 +300,26 @@ impl<C: RegionCheck> Checker<C> {
             }
             Entry::Vacant(slot) => {
                 slot.insert(line);
-                Ok(CountRow {
-                    line,
-                    metric,
-                    region: region.to_owned(),
-                    year,
-                    month,
-                    sex: sex.1,
-                    age_group: age.1,
-                    exploitation_form: form.1,
-                    destination: destination.1,
-                    count,
-                })
+                Ok(CountRow { line, count })
             }
         }
     }
 }
 
-/// The value, or `None` with its message noted against `column`.
-fn keep<T>(
-    errors: &mut Vec<(usize, String)>,
-    column: usize,
-    value: Result<T, String>,
-) -> Option<T> {
-    value.map_err(|m| errors.push((column, m))).ok()
+/// The count's value of a category.
+fn category_value(count: &Count, c: Category) -> &'static str {
+    match c {
+        Category::Sex => count.sex,
+        Category::AgeGroup => count.age_group,
+        Category::ExploitationForm => count.exploitation_form,
+        Category::Destination => count.destination,
+    }
+}
+
+/// The index of a value in its category's list (the lists have at most 10 entries).
+fn index_of(c: Category, value: &str) -> u8 {
+    let i = dimensions::values(c).iter().position(|v| *v == value);
+    i.and_then(|i| u8::try_from(i).ok()).unwrap_or(u8::MAX)
 }
 
 /// For each column of `COLUMNS`, its index in the header; or what is wrong with the header.
@@ -518,161 +364,6 @@ fn header_order(header: &ByteRecord) -> Result<[usize; 8], String> {
         COLUMNS.len(),
         COLUMNS.join(",")
     ))
-}
-
-fn parse_metric(s: &str) -> Result<MetricKind, String> {
-    let names = MetricKind::ALL.map(MetricKind::as_str);
-    Ok(MetricKind::ALL[choose("metric", s, &names, "")?])
-}
-
-fn parse_region(s: &str) -> Result<&str, String> {
-    match s {
-        "" => Err("region is empty: write a province code, e.g. VN-P63-10".to_owned()),
-        _ => Ok(s),
-    }
-}
-
-/// `YYYY-MM`, from [`FIRST_YEAR`] to the month before `today`'s.
-fn parse_month(s: &str, today: NaiveDate) -> Result<(i32, u32), String> {
-    if s.is_empty() {
-        return Err("month is empty: write YYYY-MM, e.g. 2024-07".to_owned());
-    }
-    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-    let parsed = match s.split_once('-') {
-        Some((y, m)) if y.len() == 4 && m.len() == 2 && digits(y) && digits(m) => {
-            (y.parse::<i32>().ok(), m.parse::<u32>().ok())
-        }
-        _ => (None, None),
-    };
-    let v = shown(s);
-    let (Some(year), Some(month @ 1..=12)) = parsed else {
-        return Err(format!("{v} is not a month: write YYYY-MM, e.g. 2024-07"));
-    };
-    if year < FIRST_YEAR {
-        let first = format!("{FIRST_YEAR}-01");
-        return Err(format!(
-            "{v} is before {first}, the first month that can be imported"
-        ));
-    }
-    // The last day of the previous month: today's month is the first one refused.
-    let last = today
-        .with_day(1)
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(today);
-    let until = format!("only months up to {} can be imported", last.format("%Y-%m"));
-    match (year, month).cmp(&(today.year(), today.month())) {
-        Ordering::Less => Ok((year, month)),
-        Ordering::Equal => Err(format!(
-            "{v} is the current month, still being counted: {until}"
-        )),
-        Ordering::Greater => Err(format!("{v} is in the future: {until}")),
-    }
-}
-
-/// The index of the value in its list (for the key) and the value as a constant.
-fn parse_category(category: Category, s: &str) -> Result<(u8, &'static str), String> {
-    let values = dimensions::values(category);
-    let note = match category {
-        Category::Destination => " (DOMESTIC: within Vietnam; OTHER: a country not listed)",
-        _ => "",
-    };
-    let i = choose(category.phrase(), s, values, note)?;
-    // The value lists have at most 10 entries.
-    Ok((u8::try_from(i).unwrap_or(u8::MAX), values[i]))
-}
-
-/// A whole number of 0 or more, in ASCII digits only.
-fn parse_count(s: &str) -> Result<i64, String> {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let v = shown(s);
-    if s.is_empty() {
-        Err("count is empty: write the number, or 0 if there were none".to_owned())
-    } else if digits(s) {
-        let max = i64::MAX;
-        s.parse()
-            .map_err(|_| format!("{v} is too large for a count (at most {max})"))
-    } else if thousands_separated(s) {
-        Err(format!(
-            "{v} has a thousands separator: write the digits alone, e.g. {} (in the \
-             spreadsheet, format the column as a number without the 1000 separator)",
-            s.replace(|c: char| !c.is_ascii_digit(), "")
-        ))
-    } else if s.strip_prefix('-').is_some_and(digits) {
-        Err(format!("{v} is negative: a count is 0 or more"))
-    } else {
-        Err(format!(
-            "{v} is not a count: write a whole number of 0 or more in digits only, without \
-             sign, decimals, exponent, spaces or thousands separators, e.g. 12"
-        ))
-    }
-}
-
-/// A count no larger than the ceiling a cell may hold.
-pub fn within_ceiling(n: i64, max: i64) -> Result<i64, String> {
-    if n > max {
-        Err(format!(
-            "{n} is more than a cell may hold ({max} at most): check the number for a typo \
-             (the ceiling is the setting CTIP_MAX_CELL_COUNT)"
-        ))
-    } else {
-        Ok(n)
-    }
-}
-
-/// `1,200`, `1.200`, `1 200` or `1 200` (a no-break space): groups of three digits after the
-/// first, with one separator throughout.
-fn thousands_separated(s: &str) -> bool {
-    let Some(sep) = s.chars().find(|c| !c.is_ascii_digit()) else {
-        return false;
-    };
-    if !matches!(sep, ',' | '.' | ' ' | '\u{a0}' | '\u{202f}' | '\'') {
-        return false;
-    }
-    let mut groups = s.split(sep);
-    let first = groups.next().unwrap_or_default();
-    let rest: Vec<&str> = groups.collect();
-    (1..=3).contains(&first.len())
-        && first.bytes().all(|b| b.is_ascii_digit())
-        && !rest.is_empty()
-        && rest
-            .iter()
-            .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The index of `s` in `names`, or a message listing them (with the likely intended one).
-fn choose(what: &str, s: &str, names: &[&str], note: &str) -> Result<usize, String> {
-    if let Some(i) = names.iter().position(|n| *n == s) {
-        return Ok(i);
-    }
-    let list = names.join(", ");
-    let normalized = s.to_ascii_uppercase().replace([' ', '-'], "_");
-    match names.iter().find(|n| **n == normalized) {
-        _ if s.is_empty() => Err(format!("{what} is empty: write one of {list}{note}")),
-        Some(n) => Err(format!("{} must be written exactly {n}", shown(s))),
-        None => Err(format!(
-            "{} is not a known {what}: write one of {list}{note}",
-            shown(s)
-        )),
-    }
-}
-
-fn not_broken_down(metric: MetricKind, category: Category) -> String {
-    let phrases: Vec<&str> = metric.categories().iter().map(|c| c.phrase()).collect();
-    let supported = match phrases.split_last() {
-        Some((last, [])) => (*last).to_owned(),
-        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-        None => "nothing".to_owned(),
-    };
-    let (m, c) = (metric.as_str(), category.phrase());
-    format!("{m} is not broken down by {c}: write UNKNOWN ({m} is broken down by {supported} only)")
-}
-
-/// A value quoted for a message, shortened so a stray paragraph does not flood the report.
-fn shown(s: &str) -> String {
-    match s.char_indices().nth(40) {
-        Some((end, _)) => format!("\"{}…\"", &s[..end]),
-        None => format!("\"{s}\""),
-    }
 }
 
 #[cfg(test)]

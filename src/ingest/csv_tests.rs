@@ -8,13 +8,77 @@ use std::time::Instant;
 
 use proptest::prelude::*;
 
+use chrono::NaiveDate;
+
 use super::*;
+use crate::dimensions::{self, MetricKind};
+use crate::ingest::record::MONTH;
 
 const HEADER: &str = "metric,region,month,sex,age_group,exploitation_form,destination,count";
 const GOOD: &str = "VICTIMS_IDENTIFIED,VN-P63-10,2024-07,FEMALE,UNDER_16,SEXUAL,CN,3";
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The bounds of one test read: the record checks' and how many errors to keep.
+#[derive(Debug, Clone, Copy)]
+struct ImportLimits {
+    today: NaiveDate,
+    max_errors: usize,
+    max_count: i64,
+}
+
+/// Everything wrong with a file, as returned by [`read_all`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ImportErrors {
+    /// The errors in file order, at most `max_errors` of them (a header error comes alone).
+    errors: Vec<RowError>,
+    /// Data records with at least one error (0 when the header is wrong: nothing was read).
+    faulty_records: u64,
+    /// Whether errors were left out because of `max_errors`.
+    truncated: bool,
+}
+
+/// Reads everything: the rows, or every error (up to `max_errors`) plus the number of faulty
+/// records. Once a record is faulty the rows are dropped (as `import::read_counts` does).
+fn read_all<R: io::Read, C: RegionCheck>(
+    reader: R,
+    regions: C,
+    limits: ImportLimits,
+) -> Result<Vec<CountRow>, ImportErrors> {
+    let mut failed = ImportErrors::default();
+    let reader = CountReader::new(reader, regions, limits.record()).map_err(|e| ImportErrors {
+        errors: vec![e],
+        ..ImportErrors::default()
+    })?;
+    let mut rows = Vec::new();
+    for item in reader {
+        match item {
+            Ok(row) if failed.faulty_records == 0 => rows.push(row),
+            Ok(_) => {}
+            Err(errors) => {
+                rows = Vec::new();
+                failed.faulty_records += 1;
+                let room = limits.max_errors.saturating_sub(failed.errors.len());
+                failed.truncated |= errors.len() > room;
+                failed.errors.extend(errors.into_iter().take(room));
+            }
+        }
+    }
+    match failed.faulty_records {
+        0 => Ok(rows),
+        _ => Err(failed),
+    }
+}
+
+impl ImportLimits {
+    fn record(self) -> Limits {
+        Limits {
+            today: self.today,
+            max_count: self.max_count,
+        }
+    }
 }
 
 fn limits() -> ImportLimits {
@@ -28,24 +92,30 @@ fn limits() -> ImportLimits {
 /// Like the reference data: the 63 provinces until 2025-06, the 34 from 2025-07.
 struct Provinces;
 
+/// The id `Provinces` gives a code: 6310 for VN-P63-10, 3415 for VN-P34-15.
+fn province_id(code: &str) -> i32 {
+    code[4..6].parse::<i32>().unwrap() * 100 + code[7..].parse::<i32>().unwrap()
+}
+
 impl RegionCheck for Provinces {
-    fn check(&self, code: &str, year: i32, month: u32) -> Result<(), String> {
+    fn check(&self, code: &str, year: i32, month: u32) -> Result<i32, String> {
         let number = |prefix: &str, max: u32| {
             let n = code.strip_prefix(prefix)?;
-            (n.len() == 2 && n.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n))).then_some(())
+            (n.len() == 2 && n.parse::<u32>().is_ok_and(|n| (1..=max).contains(&n)))
+                .then(|| province_id(code))
         };
         let before_merger = (year, month) < (2025, 7);
-        if number("VN-P63-", 96).is_some() {
+        if let Some(id) = number("VN-P63-", 96) {
             if before_merger {
-                return Ok(());
+                return Ok(id);
             }
             return Err(format!(
                 "{code} ended on 2025-06-30: use a 34-province code (VN-P34-..)"
             ));
         }
-        if number("VN-P34-", 96).is_some() {
+        if let Some(id) = number("VN-P34-", 96) {
             if !before_merger {
-                return Ok(());
+                return Ok(id);
             }
             return Err(format!(
                 "{code} starts on 2025-07-01: use a 63-province code"
@@ -81,7 +151,7 @@ fn good_with(column: &str, value: &str) -> String {
 }
 
 fn header_error(text: &str) -> RowError {
-    match CountReader::new(text.as_bytes(), Provinces, limits()) {
+    match CountReader::new(text.as_bytes(), Provinces, limits().record()) {
         Ok(_) => panic!("the header should be refused"),
         Err(e) => e,
     }
@@ -90,15 +160,18 @@ fn header_error(text: &str) -> RowError {
 fn row(line: u64, metric: MetricKind, region: &str, year: i32, month: u32) -> CountRow {
     CountRow {
         line,
-        metric,
-        region: region.to_owned(),
-        year,
-        month,
-        sex: "UNKNOWN",
-        age_group: "UNKNOWN",
-        exploitation_form: "UNKNOWN",
-        destination: "UNKNOWN",
-        count: 0,
+        count: Count {
+            metric,
+            region_id: province_id(region),
+            region_code: region.to_owned(),
+            year,
+            month,
+            sex: "UNKNOWN",
+            age_group: "UNKNOWN",
+            exploitation_form: "UNKNOWN",
+            destination: "UNKNOWN",
+            count: 0,
+        },
     }
 }
 
@@ -110,24 +183,27 @@ fn a_valid_file_is_read_with_physical_line_numbers() {
          HOTLINE_REPORTS, VN-P63-02 ,1990-01,MALE,ADULT,UNKNOWN,UNKNOWN,12 \r\n"
     );
     let rows = read(&text).unwrap();
-    let first = CountRow {
+    let mut first = row(2, MetricKind::VictimsIdentified, "VN-P63-10", 2024, 7);
+    first.count = Count {
         sex: "FEMALE",
         age_group: "UNDER_16",
         exploitation_form: "SEXUAL",
         destination: "CN",
         count: 3,
-        ..row(2, MetricKind::VictimsIdentified, "VN-P63-10", 2024, 7)
+        ..first.count
     };
-    let second = CountRow {
+    let mut second = row(6, MetricKind::CasesDetected, "VN-P63-08", 2025, 6);
+    second.count = Count {
         exploitation_form: "FORCED_LABOUR",
         destination: "KH",
-        ..row(6, MetricKind::CasesDetected, "VN-P63-08", 2025, 6)
+        ..second.count
     };
-    let third = CountRow {
+    let mut third = row(7, MetricKind::HotlineReports, "VN-P63-02", 1990, 1);
+    third.count = Count {
         sex: "MALE",
         age_group: "ADULT",
         count: 12,
-        ..row(7, MetricKind::HotlineReports, "VN-P63-02", 1990, 1)
+        ..third.count
     };
     assert_eq!(rows, vec![first, second, third]);
 }
@@ -141,7 +217,7 @@ fn a_byte_order_mark_is_dropped() {
     assert_eq!(rows, read(&plain).unwrap());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].line, 2);
-    assert_eq!(rows[0].metric, MetricKind::VictimsIdentified);
+    assert_eq!(rows[0].count.metric, MetricKind::VictimsIdentified);
 }
 
 #[test]
@@ -150,9 +226,9 @@ fn columns_may_come_in_any_order_and_names_are_trimmed() {
                 5,LA,FORCED_MARRIAGE,AGE_16_17,FEMALE,2023-02,VN-P63-11,VICTIMS_RESCUED\n";
     let rows = read(text).unwrap();
     assert_eq!(rows.len(), 1);
-    let r = &rows[0];
+    let r = &rows[0].count;
     assert_eq!(
-        (r.metric, r.region.as_str()),
+        (r.metric, r.region_code.as_str()),
         (MetricKind::VictimsRescued, "VN-P63-11")
     );
     assert_eq!((r.year, r.month, r.count), (2023, 2, 5));
@@ -336,9 +412,12 @@ fn a_count_must_be_plain_digits() {
         &good_with("count", "007"),
         &good_with("month", "2024-08"),
     ]));
-    assert_eq!(rows.unwrap()[0].count, 7);
+    assert_eq!(rows.unwrap()[0].count.count, 7);
     let largest = read(&file(&[&good_with("count", "1000000")])).unwrap();
-    assert_eq!(largest[0].count, 1_000_000, "the ceiling itself is a count");
+    assert_eq!(
+        largest[0].count.count, 1_000_000,
+        "the ceiling itself is a count"
+    );
 }
 
 #[test]
@@ -463,7 +542,7 @@ fn only_past_months_are_accepted() {
         "\"2025-08\" is in the future: only months up to 2025-06 can be imported"
     );
     let june = read(&file(&[&good_with("month", "2025-06")])).unwrap();
-    assert_eq!((june[0].year, june[0].month), (2025, 6));
+    assert_eq!((june[0].count.year, june[0].count.month), (2025, 6));
 
     // Across a year boundary: on 1 January the previous December is the last month.
     let new_year = ImportLimits {
@@ -564,9 +643,9 @@ fn region_errors_come_from_the_region_check_as_written() {
 fn the_region_is_checked_with_the_month_of_its_record_only_when_that_month_is_valid() {
     struct Recording(RefCell<Vec<(String, i32, u32)>>);
     impl RegionCheck for Recording {
-        fn check(&self, code: &str, year: i32, month: u32) -> Result<(), String> {
+        fn check(&self, code: &str, year: i32, month: u32) -> Result<i32, String> {
             self.0.borrow_mut().push((code.to_owned(), year, month));
-            Ok(())
+            Ok(1)
         }
     }
     let calls = Recording(RefCell::new(Vec::new()));
@@ -630,7 +709,7 @@ fn the_iterator_yields_every_record_valid_or_not() {
         &good_with("count", "x"),
         &good_with("month", "2024-01"),
     ]);
-    let reader = CountReader::new(text.as_bytes(), Provinces, limits()).unwrap();
+    let reader = CountReader::new(text.as_bytes(), Provinces, limits().record()).unwrap();
     let items: Vec<_> = reader.collect();
     assert_eq!(items.len(), 3);
     assert!(items[0].is_ok() && items[2].is_ok());
@@ -694,7 +773,7 @@ fn a_read_failure_is_reported_once_and_ends_the_iteration() {
         }
     }
     let source = Failing(io::Cursor::new(file(&[GOOD]).into_bytes()));
-    let mut reader = CountReader::new(source, Provinces, limits()).unwrap();
+    let mut reader = CountReader::new(source, Provinces, limits().record()).unwrap();
     assert!(reader.next().unwrap().is_ok());
     let e = reader.next().unwrap().unwrap_err();
     assert_eq!(e.len(), 1);
@@ -732,10 +811,11 @@ fn valid_row() -> impl Strategy<Value = CountRow> {
                     "UNKNOWN"
                 }
             };
-            CountRow {
-                line: 0,
+            let region = format!("VN-P63-{province:02}");
+            let count = Count {
                 metric,
-                region: format!("VN-P63-{province:02}"),
+                region_id: province_id(&region),
+                region_code: region,
                 year,
                 month,
                 sex: pick(Category::Sex, s),
@@ -743,14 +823,16 @@ fn valid_row() -> impl Strategy<Value = CountRow> {
                 exploitation_form: pick(Category::ExploitationForm, f),
                 destination: pick(Category::Destination, d),
                 count,
-            }
+            };
+            CountRow { line: 0, count }
         })
 }
 
 fn value_of(row: &CountRow, column: &str) -> String {
+    let row = &row.count;
     match column {
         "metric" => row.metric.as_str().to_owned(),
-        "region" => row.region.clone(),
+        "region" => row.region_code.clone(),
         "month" => format!("{:04}-{:02}", row.year, row.month),
         "sex" => row.sex.to_owned(),
         "age_group" => row.age_group.to_owned(),
@@ -771,7 +853,7 @@ proptest! {
         let mut keys = HashSet::new();
         let mut expected: Vec<CountRow> = rows
             .into_iter()
-            .filter(|r| keys.insert((r.metric, r.region.clone(), r.year, r.month, r.sex, r.age_group, r.exploitation_form, r.destination)))
+            .filter(|r| { let r = &r.count; keys.insert((r.metric, r.region_id, r.year, r.month, r.sex, r.age_group, r.exploitation_form, r.destination)) })
             .collect();
         let mut writer = ::csv::WriterBuilder::new()
             .terminator(if crlf { ::csv::Terminator::CRLF } else { ::csv::Terminator::Any(b'\n') })
@@ -858,7 +940,7 @@ fn a_200_000_row_file_is_streamed_not_collected() {
         at: 0,
     };
     let started = Instant::now();
-    let reader = CountReader::new(source, Provinces, limits()).unwrap();
+    let reader = CountReader::new(source, Provinces, limits().record()).unwrap();
     let (mut valid, mut furthest_ahead) = (0u64, 0u64);
     for item in reader {
         let row = item.unwrap_or_else(|e| panic!("{e:?}"));
@@ -890,7 +972,7 @@ fn a_last_line_without_a_line_break_is_read_with_its_line() {
         "\"2024-13\" is not a month: write YYYY-MM, e.g. 2024-07"
     );
     let rows = read(&format!("{HEADER}\n\n{GOOD}")).unwrap();
-    assert_eq!((rows.len(), rows[0].line, rows[0].count), (1, 3, 3));
+    assert_eq!((rows.len(), rows[0].line, rows[0].count.count), (1, 3, 3));
 }
 
 #[test]
@@ -921,7 +1003,7 @@ fn a_utf16_file_is_refused_whole_with_what_to_do() {
     let mut be_no_bom = Vec::new();
     be_no_bom.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
     for bytes in [le, be_no_bom] {
-        let e = match CountReader::new(bytes.as_slice(), Provinces, limits()) {
+        let e = match CountReader::new(bytes.as_slice(), Provinces, limits().record()) {
             Ok(_) => panic!("a UTF-16 file should be refused"),
             Err(e) => e,
         };

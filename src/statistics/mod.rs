@@ -13,7 +13,8 @@ use sea_orm::ConnectionTrait;
 
 use crate::dimensions::{self, Category, MetricKind};
 use crate::disclosure::{
-    AgeUse, DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, Secret, check_grain, protect,
+    AgeUse, DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, RequestWords, Secret,
+    check_grain, protect,
 };
 use crate::error::AppError;
 use crate::store::statistics::{self as sql, GroupQuery, NodeSums, PeriodGroup};
@@ -66,6 +67,15 @@ type NodeKey = (Option<i32>, Option<i32>, Option<i32>, Vec<String>);
 const MONTH_2025_07: i32 = 2025 * 12 + 6;
 /// Most rows one result may hold; past it the request is refused with advice to narrow it.
 pub const MAX_ROWS: usize = 20_000;
+
+/// How requests (GraphQL and the CSV export alike) name their arguments, for the disclosure
+/// policy's refusals.
+pub const REQUEST_WORDS: RequestWords = RequestWords {
+    region_level: "regionLevel",
+    period_granularity: "periodGranularity",
+    age_group: "ageGroup",
+    group_by: "groupBy",
+};
 
 /// A statistics request with its codes resolved.
 #[derive(Debug, Clone)]
@@ -236,7 +246,7 @@ pub fn plan(
         period_grain = period_grain.max(req.granularity);
     }
     let grain = Grain::new(region_grain, period_grain, used_categories.iter().copied());
-    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message))?;
+    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message(&REQUEST_WORDS)))?;
 
     Ok(GroupQuery {
         metric: req.metric.as_str(),

@@ -13,44 +13,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::count::Count;
 use crate::dimensions::MetricKind;
-use crate::disclosure::{Cell, Secret, key_sum};
-
-/// One count to write at the finest grain, already validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CountWrite {
-    pub metric: MetricKind,
-    pub region_id: i32,
-    pub region_code: String,
-    pub year: i32,
-    pub month: u32,
-    pub sex: &'static str,
-    pub age_group: &'static str,
-    pub exploitation_form: &'static str,
-    pub destination: &'static str,
-    pub count: i64,
-}
-
-impl CountWrite {
-    /// The cell, as messages and the audit log name it.
-    pub fn cell_label(&self) -> String {
-        self.key()
-    }
-
-    fn key(&self) -> String {
-        format!(
-            "{}|{}|{}-{:02}|{}|{}|{}|{}",
-            self.metric.as_str(),
-            self.region_code,
-            self.year,
-            self.month,
-            self.sex,
-            self.age_group,
-            self.exploitation_form,
-            self.destination
-        )
-    }
-}
+use crate::disclosure::Secret;
 
 /// What a write changed (or, in a dry run, would change).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -140,26 +105,8 @@ async fn audit(
 
 /// The key sum of each row (disclosure.md §1; 0 for a count of 0), in order. One HMAC per unit:
 /// run it before taking the writers' lock, and off the async workers.
-pub fn key_sums(k1: &Secret, rows: &[CountWrite]) -> Vec<i64> {
-    rows.iter()
-        .map(|w| {
-            let cell = Cell {
-                province: &w.region_code,
-                year: w.year,
-                month: w.month,
-                sex: w.sex,
-                age_group: w.age_group,
-                exploitation_form: w.exploitation_form,
-                destination: w.destination,
-            };
-            key_sum(
-                k1,
-                w.metric.unit_type(),
-                &cell,
-                u64::try_from(w.count).unwrap_or(0),
-            )
-        })
-        .collect()
+pub fn key_sums(k1: &Secret, rows: &[Count]) -> Vec<i64> {
+    rows.iter().map(|w| w.key_sum(k1)).collect()
 }
 
 /// Writes one source's counts into the draft: a new cell is inserted, a changed one gets a new
@@ -172,7 +119,7 @@ pub fn key_sums(k1: &Secret, rows: &[CountWrite]) -> Vec<i64> {
 pub async fn apply_counts(
     txn: &DatabaseTransaction,
     source_id: i32,
-    rows: &[CountWrite],
+    rows: &[Count],
     key_sums: &[i64],
     actor: &Actor,
 ) -> Result<Changes, DbErr> {
@@ -187,7 +134,7 @@ pub async fn apply_counts(
     // Read the current versions one (metric, year, month) at a time: a file of a year costs
     // about a hundred reads, whatever its length.
     // Each row with its key sum, by (metric, year, month).
-    type Group<'a> = Vec<(&'a CountWrite, i64)>;
+    type Group<'a> = Vec<(&'a Count, i64)>;
     let mut groups: HashMap<(MetricKind, i32, u32), Group<'_>> = HashMap::new();
     for (r, k) in rows.iter().zip(key_sums) {
         groups
@@ -272,7 +219,13 @@ pub async fn apply_counts(
                 old.map(|c| json!({ "n": c.n, "source_id": c.source_id }).to_string());
             let after_json =
                 (w.count > 0).then(|| json!({ "n": w.count, "source_id": source_id }).to_string());
-            audits.push(("set_count", "case_count", w.key(), before_json, after_json));
+            audits.push((
+                "set_count",
+                "case_count",
+                w.cell_label(),
+                before_json,
+                after_json,
+            ));
         }
     }
     for chunk in deletes.chunks(1000) {

@@ -4,6 +4,14 @@
 
 use super::*;
 
+/// The API's words (statistics::REQUEST_WORDS).
+const WORDS: RequestWords = RequestWords {
+    region_level: "regionLevel",
+    period_granularity: "periodGranularity",
+    age_group: "ageGroup",
+    group_by: "groupBy",
+};
+
 use CategoryDim::{AgeGroup, Destination, ExploitationForm, Sex};
 use PeriodGrain::{Month, Quarter, Year};
 use RegionGrain::{Country, Province, SocioEconomicRegion};
@@ -129,14 +137,13 @@ fn every_refusal_explains_itself_and_names_an_allowed_grain() {
                 let Err(refusal) = check_grain(&g) else {
                     continue;
                 };
-                let m = &refusal.message;
+                let m = &refusal.message(&WORDS);
                 let others = cats.iter().filter(|d| **d != AgeGroup).count();
                 assert!(
                     m.starts_with(&format!("age group by {}", region.phrase())),
                     "{m}"
                 );
                 assert!(m.contains("as a filter or in groupBy"), "{m}");
-                assert_eq!(refusal.to_string(), *m);
                 // The message must point at a grain that is actually allowed.
                 let names_allowed_grain = if others <= 1 {
                     PeriodGrain::ALL.iter().any(|p| {
@@ -192,7 +199,7 @@ fn refusal_messages_read_as_written() {
         let Err(refusal) = check_grain(&grain) else {
             panic!("{grain:?} must be refused");
         };
-        assert_eq!(refusal.message, format!("{expected}{note}"));
+        assert_eq!(refusal.message(&WORDS), format!("{expected}{note}"));
     }
 }
 

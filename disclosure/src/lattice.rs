@@ -6,8 +6,6 @@
 //! data, published as is, and [`check_grain`] reads it, so the rule and its documentation
 //! cannot drift apart. The derivability tests prove the table does what it claims.
 
-use std::fmt;
-
 /// The finest kind of region node a request serves or filters on.
 ///
 /// Ordered from coarse to fine. Request mapping (done by the caller): a region filter or a
@@ -272,22 +270,34 @@ pub fn age_allowance(region: RegionGrain, period: PeriodGrain) -> AgeAllowance {
 /// depends only on the grain, never on data, so it reveals nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrainRefusal {
-    /// A sentence a person can act on.
-    pub message: String,
+    pub region: RegionGrain,
+    pub period: PeriodGrain,
+    /// The category dimensions used beside the age group.
+    pub others: Vec<CategoryDim>,
+}
+
+/// How the caller's requests name their arguments, for the messages (this module knows no API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestWords {
+    /// The argument that sets the region level (e.g. `regionLevel`).
+    pub region_level: &'static str,
+    /// The argument that sets the period length (e.g. `periodGranularity`).
+    pub period_granularity: &'static str,
+    /// The age group dimension (e.g. `ageGroup`).
+    pub age_group: &'static str,
+    /// The argument that lists the groupings (e.g. `groupBy`).
+    pub group_by: &'static str,
 }
 
 impl GrainRefusal {
     /// The `extensions.code` the API attaches to this error.
     pub const CODE: &'static str = "GRAIN_NOT_ALLOWED";
-}
 
-impl fmt::Display for GrainRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+    /// A sentence a person can act on, in the words of the caller's requests.
+    pub fn message(&self, words: &RequestWords) -> String {
+        refusal_message(self.region, self.period, &self.others, words)
     }
 }
-
-impl std::error::Error for GrainRefusal {}
 
 /// Checks a request's grain against the closed lattice.
 ///
@@ -309,14 +319,21 @@ pub fn check_grain(g: &Grain) -> Result<(), GrainRefusal> {
         return Ok(());
     }
     Err(GrainRefusal {
-        message: refusal_message(g.region, g.period, &others),
+        region: g.region,
+        period: g.period,
+        others,
     })
 }
 
 /// Says what was refused, what the rule is for that region, and the nearest grains that
 /// would be served: another period length or a coarser region for the same categories, or
 /// fewer categories. Every suggestion is read from the table, so it is always allowed.
-fn refusal_message(region: RegionGrain, period: PeriodGrain, others: &[CategoryDim]) -> String {
+fn refusal_message(
+    region: RegionGrain,
+    period: PeriodGrain,
+    others: &[CategoryDim],
+    w: &RequestWords,
+) -> String {
     let k = others.len();
     let used: Vec<&str> = others.iter().map(|d| d.phrase()).collect();
     let mut message = if age_allowance(region, period) == AgeAllowance::Never {
@@ -336,39 +353,49 @@ fn refusal_message(region: RegionGrain, period: PeriodGrain, others: &[CategoryD
         )
     };
     if k <= 1 {
-        let mut moves = nearest_grains(region, period, k);
+        let mut moves = nearest_grains(region, period, k, w);
         if moves.is_empty() {
             // Not reached with the current table; the coarsest grain always takes age.
-            moves.push("regionLevel COUNTRY with periodGranularity YEAR".to_owned());
+            moves.push(format!(
+                "{} COUNTRY with {} YEAR",
+                w.region_level, w.period_granularity
+            ));
         }
         message.push_str("; ask for ");
         message.push_str(&moves.join(", or "));
     } else {
         // Fewer categories first (the usual intent), then the one grain that takes them all.
         message.push_str(&format!("; keep only one of {}", used.join(", ")));
-        let moves = nearest_grains(region, period, 1);
+        let moves = nearest_grains(region, period, 1, w);
         if age_allowance(region, period) == AgeAllowance::Never && !moves.is_empty() {
             message.push_str(&format!(" and ask for {}", moves.join(" or ")));
         }
         for r in AGE_GRAIN_TABLE.iter().filter(|r| r.allowance.permits(k)) {
             message.push_str(&format!(
-                ", or ask for regionLevel {} with periodGranularity {}, which allows age with \
-                 any other categories",
+                ", or ask for {} {} with {} {}, which allows age with any other categories",
+                w.region_level,
                 r.region.api_name(),
+                w.period_granularity,
                 r.period.api_name()
             ));
         }
     }
-    message.push_str(
-        " (any use of ageGroup counts, as a filter or in groupBy, whatever the value; \
+    message.push_str(&format!(
+        " (any use of {} counts, as a filter or in {}, whatever the value; \
          a period or region filter counts as its length or level)",
-    );
+        w.age_group, w.group_by
+    ));
     message
 }
 
 /// Grains one step away that take age with `k` other categories: the same region at
 /// another period length, or a coarser region at the same period length.
-fn nearest_grains(region: RegionGrain, period: PeriodGrain, k: usize) -> Vec<String> {
+fn nearest_grains(
+    region: RegionGrain,
+    period: PeriodGrain,
+    k: usize,
+    w: &RequestWords,
+) -> Vec<String> {
     let periods: Vec<&str> = PeriodGrain::ALL
         .iter()
         .filter(|p| **p != period && age_allowance(region, **p).permits(k))
@@ -381,10 +408,10 @@ fn nearest_grains(region: RegionGrain, period: PeriodGrain, k: usize) -> Vec<Str
         .collect();
     let mut grains = Vec::new();
     if !periods.is_empty() {
-        grains.push(format!("periodGranularity {}", periods.join(" or ")));
+        grains.push(format!("{} {}", w.period_granularity, periods.join(" or ")));
     }
     if !regions.is_empty() {
-        grains.push(format!("regionLevel {}", regions.join(" or ")));
+        grains.push(format!("{} {}", w.region_level, regions.join(" or ")));
     }
     grains
 }

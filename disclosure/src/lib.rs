@@ -39,7 +39,7 @@ pub use keys::{
 };
 pub use lattice::{
     AGE_GRAIN_TABLE, AgeAllowance, AgeGrainRule, CategoryDim, Grain, GrainRefusal, PeriodGrain,
-    RegionGrain, age_allowance, age_grain_table, check_grain,
+    RegionGrain, RequestWords, age_allowance, age_grain_table, check_grain,
 };
 pub use perturb::{
     CountClass, PERTURBATION_TABLE, PerturbationRow, U_RANGE, perturbation, perturbation_table,
