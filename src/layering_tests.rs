@@ -23,6 +23,8 @@ const RULES: &[(&[&str], &[&str])] = &[
             "dimensions.rs",
             "calendar.rs",
             "keys.rs",
+            "events",
+            "read_pools.rs",
         ],
         &["crate::graphql", "crate::http", "async_graphql", "axum"],
     ),
