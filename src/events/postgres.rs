@@ -54,7 +54,6 @@ async fn listen(primary: &DatabaseConnection) -> Result<PgListener, DbErr> {
     let mut listener = PgListener::connect_with(primary.get_postgres_connection_pool())
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
-    listener.eager_reconnect(false);
     listener
         .listen(&channel)
         .await
@@ -70,8 +69,9 @@ async fn receive(events: &Events, listener: &mut PgListener, seen: &mut Seen) ->
                 Ok(notice) => handle(events, notice).await,
                 Err(e) => tracing::warn!(error = %e, "an unreadable notification; ignored"),
             },
-            // The connection was lost: what was notified meanwhile is gone. The next `try_recv`
-            // connects again (and listens again); look at what changed in between.
+            // The connection was lost, and is back (`try_recv` connects and listens again before
+            // it says so; when it cannot, it fails, and the caller polls): what was notified
+            // meanwhile is gone, so look at what changed in between.
             Ok(None) => {
                 tracing::warn!("the notification connection was lost; listening again");
                 seen.look(events).await;

@@ -158,3 +158,43 @@ async fn a_release_published_from_the_command_line_reaches_the_serving_processes
     assert_ne!(&code, current(&old));
     assert_eq!(current(&a.query(CURRENT).await), &code);
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set CTIP_TEST_DATABASE_URL and run with --include-ignored (.ci/run does)"]
+async fn a_replica_whose_notification_connection_was_cut_still_hears_of_the_next_release() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let a = TestApp::spawn().await;
+    assert!(a.database_url.starts_with("postgres"));
+    let b = a.replica(|_| {}).await;
+    let mut ws = subscriber(&b).await;
+    // Cut every connection listening on this schema's channel (A's and B's), as a network
+    // failure or a restart of the primary would.
+    let schema =
+        a.db.query_one_raw(Statement::from_string(
+            a.db.get_database_backend(),
+            "SELECT current_schema()::text",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    let cut =
+        a.db.query_all_raw(Statement::from_string(
+            a.db.get_database_backend(),
+            format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE query = 'LISTEN \"ctip_events:{schema}\"'"
+            ),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(cut.len(), 2, "A and B each listen on one connection");
+    let code = publish_through(&a).await;
+    let event = next_json(&mut ws).await;
+    assert_eq!(
+        event["payload"]["data"]["releasePublished"]["code"], code,
+        "{event}"
+    );
+    assert_eq!(current(&b.query(CURRENT).await), code.as_str());
+}
