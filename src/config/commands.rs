@@ -3,13 +3,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{DEFAULT_MAX_CELL_COUNT, DatabaseArgs, KeyArgs};
+use super::{DEFAULT_KEYS_FILE, DEFAULT_MAX_CELL_COUNT, DatabaseArgs, KeyArgs, UNKNOWN_OPERATOR};
 
 /// Who runs a command that writes, as the audit log records it (`cli:<operator>`).
 #[derive(Debug, Clone, Args)]
 pub struct OperatorArgs {
     /// Who runs the command, as the audit log records it.
-    #[arg(long, env = "USER", default_value = "unknown")]
+    #[arg(long, env = "USER", default_value = UNKNOWN_OPERATOR)]
     pub operator: String,
 }
 
@@ -110,7 +110,7 @@ pub enum KeysCommand {
     /// an existing file is never overwritten.
     Init {
         /// The file to create.
-        #[arg(long, env = "CTIP_KEYS_FILE", default_value = "ctip-keys.env")]
+        #[arg(long, env = "CTIP_KEYS_FILE", default_value = DEFAULT_KEYS_FILE)]
         keys_file: PathBuf,
     },
     /// Create a key; the key itself is printed alone on the last line, once: it is stored hashed.
@@ -127,7 +127,7 @@ pub enum KeysCommand {
         #[arg(long = "source", value_name = "CODE")]
         sources: Vec<String>,
         /// Who creates the key, as the audit log records it.
-        #[arg(long, env = "USER", default_value = "unknown")]
+        #[arg(long, env = "USER", default_value = UNKNOWN_OPERATOR)]
         operator: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -142,7 +142,7 @@ pub enum KeysCommand {
         /// The key's id, from `keys list`.
         id: i32,
         /// Who revokes the key, as the audit log records it.
-        #[arg(long, env = "USER", default_value = "unknown")]
+        #[arg(long, env = "USER", default_value = UNKNOWN_OPERATOR)]
         operator: String,
         #[command(flatten)]
         database: DatabaseArgs,

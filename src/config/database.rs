@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::DEFAULT_DATABASE_URL;
+use super::{DEFAULT_DATABASE_URL, DEFAULT_KEYS_FILE};
 
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
@@ -29,7 +29,7 @@ pub struct KeyArgs {
     /// readable by its owner only, next to the database, while the database holds no counts.
     /// CTIP_K1 and CTIP_K2 in the environment override it; the keys are never taken from the
     /// command line, which every user of the machine can read in the process list.
-    #[arg(long, env = "CTIP_KEYS_FILE", default_value = "ctip-keys.env")]
+    #[arg(long, env = "CTIP_KEYS_FILE", default_value = DEFAULT_KEYS_FILE)]
     pub keys_file: PathBuf,
     /// K1 (64 hex digits), the ingest key, from CTIP_K1; needed where counts are written.
     #[arg(skip = KeyText::from_env("CTIP_K1"))]

@@ -23,6 +23,12 @@ use clap::{Parser, Subcommand};
 /// The embedded default database: a SQLite file in the working directory, created on first start.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://ctip.db?mode=rwc";
 
+/// The disclosure key file, unless configured otherwise.
+pub const DEFAULT_KEYS_FILE: &str = "ctip-keys.env";
+
+/// Who runs a command, for the audit log, when `USER` is not set either.
+pub const UNKNOWN_OPERATOR: &str = "unknown";
+
 /// The largest count one cell may hold unless configured otherwise.
 pub const DEFAULT_MAX_CELL_COUNT: i64 = 1_000_000;
 

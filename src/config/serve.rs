@@ -76,7 +76,6 @@ impl ServeConfig {
         let mut cfg: Self = super::defaults();
         cfg.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         cfg.database.database_url = Some(url.to_owned());
-        cfg.keys.keys_file = PathBuf::from("ctip-keys.env");
         cfg.keys.k1 = None;
         cfg.keys.k2 = None;
         cfg.shutdown_grace_seconds = 5;
