@@ -3,7 +3,7 @@
 //! with its audit entry in one transaction, under the writers' lock. Shared by the GraphQL
 //! mutations; knows nothing of them.
 use chrono::NaiveDate;
-use entity::{activity, activity_agency, activity_source, agency, campaign};
+use entity::{activity, activity_agency, activity_output, activity_source, agency, campaign};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, TransactionTrait, TryIntoModel,
@@ -51,6 +51,18 @@ pub struct ActivityFields {
     pub description_en: Option<String>,
     /// Codes of the sources that record it (at least one).
     pub sources: Vec<String>,
+    /// What it reported doing, as reported (replaces the stored outputs).
+    pub outputs: Vec<OutputFields>,
+}
+
+/// One reported output figure of an activity: people reached, events held, …
+pub struct OutputFields {
+    pub indicator: String,
+    /// 0 or more.
+    pub value: i64,
+    pub unit: String,
+    /// The code of the source that reports it.
+    pub source: String,
 }
 
 /// An agency as written: every field replaces the stored one.
@@ -287,6 +299,16 @@ pub async fn save_activity(
     for code in &input.sources {
         sources.push(source_id(&txn, code).await?);
     }
+    let mut outputs = Vec::with_capacity(input.outputs.len());
+    for (i, o) in input.outputs.iter().enumerate() {
+        if o.indicator.trim().is_empty() || o.unit.trim().is_empty() || o.value < 0 {
+            return Err(AppError::BadUserInput(format!(
+                "outputs[{i}]: an output names what was counted (`indicator`) and its `unit`, \
+                 and its `value` is 0 or more"
+            )));
+        }
+        outputs.push((o, source_id(&txn, &o.source).await?));
+    }
     model.code = Set(input.code.clone());
     model.campaign_id = Set(campaign.unwrap_or_default());
     model.lead_agency_id = Set(lead.unwrap_or_default());
@@ -308,6 +330,22 @@ pub async fn save_activity(
         .filter(activity_source::Column::ActivityId.eq(saved.id))
         .exec(&txn)
         .await?;
+    activity_output::Entity::delete_many()
+        .filter(activity_output::Column::ActivityId.eq(saved.id))
+        .exec(&txn)
+        .await?;
+    for (o, source_id) in outputs {
+        activity_output::ActiveModel {
+            activity_id: Set(saved.id),
+            indicator: Set(o.indicator.trim().to_owned()),
+            value: Set(o.value),
+            unit: Set(o.unit.trim().to_owned()),
+            source_id: Set(source_id),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+    }
     participants.sort_unstable();
     participants.dedup();
     for agency_id in participants {
@@ -328,7 +366,12 @@ pub async fn save_activity(
         .insert(&txn)
         .await?;
     }
-    let after = serde_json::json!({ "activity": saved, "participants": input.participating_agencies, "sources": input.sources }).to_string();
+    let outputs: Vec<_> = input
+        .outputs
+        .iter()
+        .map(|o| serde_json::json!({ "indicator": o.indicator, "value": o.value, "unit": o.unit, "source": o.source }))
+        .collect();
+    let after = serde_json::json!({ "activity": saved, "participants": input.participating_agencies, "sources": input.sources, "outputs": outputs }).to_string();
     let action = action(save, "activity");
     let (key, before) = (saved.code.clone(), before.as_ref().and_then(json));
     writes::record(&txn, actor, &action, "activity", key, before, Some(after)).await?;

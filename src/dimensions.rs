@@ -113,3 +113,40 @@ pub fn values(c: Category) -> &'static [&'static str] {
         Category::Destination => &DESTINATIONS,
     }
 }
+
+/// The value of a category as its constant, or a message that lists the values (and names the
+/// one meant when only the case or a separator differs). The one check of a category value:
+/// the CSV import, `upsertCounts` and the statistics filters use it.
+pub fn parse_value(category: Category, s: &str) -> Result<&'static str, String> {
+    let values = values(category);
+    let note = match category {
+        Category::Destination => " (DOMESTIC: within Vietnam; OTHER: a country not listed)",
+        _ => "",
+    };
+    Ok(values[choose(category.phrase(), s, values, note)?])
+}
+
+/// The index of `s` in `names`, or a message listing them (with the likely intended one).
+pub fn choose(what: &str, s: &str, names: &[&str], note: &str) -> Result<usize, String> {
+    if let Some(i) = names.iter().position(|n| *n == s) {
+        return Ok(i);
+    }
+    let list = names.join(", ");
+    let normalized = s.to_ascii_uppercase().replace([' ', '-'], "_");
+    match names.iter().find(|n| **n == normalized) {
+        _ if s.is_empty() => Err(format!("{what} is empty: write one of {list}{note}")),
+        Some(n) => Err(format!("{} must be written exactly {n}", shown(s))),
+        None => Err(format!(
+            "{} is not a known {what}: write one of {list}{note}",
+            shown(s)
+        )),
+    }
+}
+
+/// A value quoted for a message, shortened so a stray paragraph does not flood the report.
+pub fn shown(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((end, _)) => format!("\"{}…\"", &s[..end]),
+        None => format!("\"{s}\""),
+    }
+}

@@ -27,11 +27,13 @@
 //! | `perturb.rs` | the public perturbation table and `v(n, u)` |
 //! | `serving.rs` | the serving entry point and the display rule |
 //! | `lattice.rs` | grains, the age rule table, `check_grain` |
+//! | `refusal.rs` | the words of a refusal, with the nearest allowed grains |
 //! | `*_tests.rs`, `exact_rank.rs` | tests only (unit, property, statistical, lattice, derivability) |
 
 pub mod keys;
 pub mod lattice;
 pub mod perturb;
+mod refusal;
 pub mod serving;
 
 pub use keys::{

@@ -77,6 +77,16 @@ pub struct ImportProblem {
     pub message: String,
 }
 
+impl From<crate::ingest::csv::RowError> for ImportProblem {
+    fn from(p: crate::ingest::csv::RowError) -> Self {
+        ImportProblem {
+            line: p.line,
+            column: p.column.map(str::to_owned),
+            message: p.message,
+        }
+    }
+}
+
 /// The outcome of an import: either every line was accepted (and written, unless a dry run), or
 /// nothing was written and every faulty line is named.
 #[derive(SimpleObject, serde::Serialize)]
@@ -252,15 +262,7 @@ impl From<crate::import::ImportOutcome> for ImportResult {
             accepted: o.accepted,
             rows: o.rows,
             changes: o.changes.map(|c| WriteResult::from(c, o.dry_run)),
-            problems: o
-                .problems
-                .into_iter()
-                .map(|p| ImportProblem {
-                    line: p.line,
-                    column: p.column.map(str::to_owned),
-                    message: p.message,
-                })
-                .collect(),
+            problems: o.problems.into_iter().map(ImportProblem::from).collect(),
             faulty_lines: o.faulty_lines,
         }
     }

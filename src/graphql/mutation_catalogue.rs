@@ -11,7 +11,7 @@ use super::mutation::{actor, caller};
 use super::scalars::Date;
 use super::source::Source;
 use crate::auth::Role;
-use crate::catalogue::{self, ActivityFields, AgencyFields, CampaignFields, Save};
+use crate::catalogue::{self, ActivityFields, AgencyFields, CampaignFields, OutputFields, Save};
 use crate::error::AppError;
 use crate::store::writes::Actor;
 
@@ -82,6 +82,23 @@ pub struct ActivityInput {
     pub description_en: Option<String>,
     /// Codes of the sources that record it (at least one).
     pub sources: Vec<String>,
+    /// What it reported doing (people reached, events held, …), as reported; replaces the
+    /// stored outputs.
+    #[graphql(default)]
+    pub outputs: Vec<ActivityOutputInput>,
+}
+
+/// One reported output figure of an activity.
+#[derive(InputObject)]
+pub struct ActivityOutputInput {
+    /// What was counted, e.g. `people reached by communication events`.
+    pub indicator: String,
+    /// The figure, 0 or more.
+    pub value: i64,
+    /// Its unit, e.g. `people`.
+    pub unit: String,
+    /// The code of the source that reports it.
+    pub source: String,
 }
 
 /// An agency as written: every field replaces the stored one.
@@ -163,6 +180,16 @@ impl From<ActivityInput> for ActivityFields {
             description_vi: i.description_vi,
             description_en: i.description_en,
             sources: i.sources,
+            outputs: i
+                .outputs
+                .into_iter()
+                .map(|o| OutputFields {
+                    indicator: o.indicator,
+                    value: o.value,
+                    unit: o.unit,
+                    source: o.source,
+                })
+                .collect(),
         }
     }
 }

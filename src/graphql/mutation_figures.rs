@@ -134,15 +134,7 @@ impl FiguresMutation {
             accepted: o.accepted,
             added: o.added,
             corrected: o.corrected,
-            problems: o
-                .problems
-                .into_iter()
-                .map(|p| ImportProblem {
-                    line: p.line,
-                    column: p.column.map(str::to_owned),
-                    message: p.message,
-                })
-                .collect(),
+            problems: o.problems.into_iter().map(ImportProblem::from).collect(),
         })
     }
 }

@@ -8,7 +8,8 @@ use std::cmp::Ordering;
 use chrono::{Datelike, NaiveDate};
 
 use crate::count::Count;
-use crate::dimensions::{self, Category, MetricKind};
+pub use crate::dimensions::shown;
+use crate::dimensions::{Category, MetricKind, choose};
 
 /// The columns of the file, in the order of the template (any order is accepted).
 pub const COLUMNS: [&str; 8] = [
@@ -187,15 +188,7 @@ pub fn year_month(s: &str) -> Result<(i32, u32), String> {
     }
 }
 
-/// The value as a constant.
-pub fn parse_category(category: Category, s: &str) -> Result<&'static str, String> {
-    let values = dimensions::values(category);
-    let note = match category {
-        Category::Destination => " (DOMESTIC: within Vietnam; OTHER: a country not listed)",
-        _ => "",
-    };
-    Ok(values[choose(category.phrase(), s, values, note)?])
-}
+pub use crate::dimensions::parse_value as parse_category;
 
 /// A whole number of 0 or more, in ASCII digits only.
 fn parse_count(s: &str) -> Result<i64, String> {
@@ -255,23 +248,6 @@ fn thousands_separated(s: &str) -> bool {
             .all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The index of `s` in `names`, or a message listing them (with the likely intended one).
-fn choose(what: &str, s: &str, names: &[&str], note: &str) -> Result<usize, String> {
-    if let Some(i) = names.iter().position(|n| *n == s) {
-        return Ok(i);
-    }
-    let list = names.join(", ");
-    let normalized = s.to_ascii_uppercase().replace([' ', '-'], "_");
-    match names.iter().find(|n| **n == normalized) {
-        _ if s.is_empty() => Err(format!("{what} is empty: write one of {list}{note}")),
-        Some(n) => Err(format!("{} must be written exactly {n}", shown(s))),
-        None => Err(format!(
-            "{} is not a known {what}: write one of {list}{note}",
-            shown(s)
-        )),
-    }
-}
-
 fn not_broken_down(metric: MetricKind, category: Category) -> String {
     let phrases: Vec<&str> = metric.categories().iter().map(|c| c.phrase()).collect();
     let supported = match phrases.split_last() {
@@ -281,12 +257,4 @@ fn not_broken_down(metric: MetricKind, category: Category) -> String {
     };
     let (m, c) = (metric.as_str(), category.phrase());
     format!("{m} is not broken down by {c}: write UNKNOWN ({m} is broken down by {supported} only)")
-}
-
-/// A value quoted for a message, shortened so a stray paragraph does not flood the report.
-pub fn shown(s: &str) -> String {
-    match s.char_indices().nth(40) {
-        Some((end, _)) => format!("\"{}…\"", &s[..end]),
-        None => format!("\"{s}\""),
-    }
 }

@@ -135,17 +135,7 @@ fn slot(c: Category) -> usize {
 
 /// Validates a value of a category dimension, returning the stored form.
 pub fn category_value(c: Category, v: &str) -> Result<&'static str, AppError> {
-    dimensions::values(c)
-        .iter()
-        .copied()
-        .find(|x| *x == v)
-        .ok_or_else(|| {
-            AppError::BadUserInput(format!(
-                "\"{v}\" is not a {}; use one of {}",
-                c.phrase(),
-                dimensions::values(c).join(", ")
-            ))
-        })
+    dimensions::parse_value(c, v).map_err(AppError::BadUserInput)
 }
 
 impl StatsRequest {

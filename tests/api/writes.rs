@@ -552,12 +552,42 @@ async fn an_editor_creates_updates_and_retires_campaigns_activities_and_agencies
         c["data"]["createCampaign"]["leadAgency"]["code"], "SC138",
         "{c}"
     );
-    let activity = json!({ "code": "2025-iom-support", "campaign": "action-month-2025", "leadAgency": "IOM-VN", "participatingAgencies": ["MOLISA"], "kind": "VICTIM_SUPPORT", "status": "REPORTED", "titleVi": "Hỗ trợ nạn nhân", "titleEn": "Victim support", "sources": ["article-action-month-2024"] });
-    let a = app.query_as(&editor, "mutation($a: ActivityInput!) { createActivity(input: $a) { code participatingAgencies { code } campaign { slug } } }", json!({ "a": activity })).await;
+    let activity = json!({ "code": "2025-iom-support", "campaign": "action-month-2025", "leadAgency": "IOM-VN", "participatingAgencies": ["MOLISA"], "kind": "VICTIM_SUPPORT", "status": "REPORTED", "titleVi": "Hỗ trợ nạn nhân", "titleEn": "Victim support", "sources": ["article-action-month-2024"], "outputs": [{ "indicator": "people reached by communication events", "value": 1200, "unit": "people", "source": "article-action-month-2024" }] });
+    let a = app.query_as(&editor, "mutation($a: ActivityInput!) { createActivity(input: $a) { code participatingAgencies { code } campaign { slug } outputs { indicator value unit } } }", json!({ "a": activity })).await;
     assert_eq!(
         a["data"]["createActivity"]["participatingAgencies"],
         json!([{ "code": "MOLISA" }]),
         "{a}"
+    );
+    assert_eq!(
+        a["data"]["createActivity"]["outputs"],
+        json!([{ "indicator": "people reached by communication events", "value": 1200, "unit": "people" }]),
+        "{a}"
+    );
+    // An update replaces the outputs; a negative figure is refused and changes nothing.
+    let mut negative = activity.clone();
+    negative["outputs"][0]["value"] = json!(-1);
+    let refused = app
+        .query_as(
+            &editor,
+            "mutation($a: ActivityInput!) { updateActivity(input: $a) { code } }",
+            json!({ "a": negative }),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "BAD_USER_INPUT", "{refused}");
+    let mut none = activity.clone();
+    none["outputs"] = json!([]);
+    let cleared = app
+        .query_as(
+            &editor,
+            "mutation($a: ActivityInput!) { updateActivity(input: $a) { outputs { value } } }",
+            json!({ "a": none }),
+        )
+        .await;
+    assert_eq!(
+        cleared["data"]["updateActivity"]["outputs"],
+        json!([]),
+        "{cleared}"
     );
     let mut changed = campaign.clone();
     changed["nameEn"] = json!("Action Month against Human Trafficking 2025");
@@ -632,6 +662,8 @@ async fn an_editor_creates_updates_and_retires_campaigns_activities_and_agencies
         "create_agency",
         "create_campaign",
         "create_activity",
+        // The update that cleared the outputs (the refused one wrote nothing).
+        "update_activity",
         "update_campaign",
         "retire_activity",
         "retire_agency",
