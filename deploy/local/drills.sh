@@ -3,8 +3,8 @@
 # through HAProxy (wrk, Debian's package): requests, answers by status (and 200s carrying GraphQL
 # errors apart), socket errors, and the time to recover.
 #
-#   deploy/local/drills.sh [replica-kill] [pg-replica] [pg-primary] [redis] [publish]
-#   (no argument: all five, in this order)
+#   deploy/local/drills.sh [replica-kill] [pg-replica] [pg-replica-lag] [pg-primary] [redis] [publish]
+#   (no argument: all six, in this order)
 #
 # Load: $DRILL_SECONDS seconds (default 20) of wrk with $DRILL_CONNECTIONS connections (default
 # 16) on 2 threads; the fault comes $DRILL_FAULT_AT seconds in (default 5). Beside the load, a
@@ -139,6 +139,29 @@ write_loop() {
     done
 }
 
+# The streaming replica stops replaying (pg_wal_replay_pause) while the primary keeps writing:
+# its lag grows past the public replicas' bound (2 s), and they read from the primary until it
+# replays again.
+fault_pg_replica_lag() {
+    local ticks=1 t0
+    psql -h 127.0.0.1 -p 55432 -U postgres -q -d postgres -c "CREATE TABLE IF NOT EXISTS drill_tick (at timestamptz)"
+    psql -h 127.0.0.1 -p 55433 -U postgres -q -d postgres -c "SELECT pg_wal_replay_pause()" >/dev/null
+    t0=$(now_ms)
+    say "paused the replica's replay"
+    # WAL for the replica to fall behind on: a row a second on the primary (another database).
+    (while true; do
+        psql -h 127.0.0.1 -p 55432 -U postgres -q -d postgres -c "INSERT INTO drill_tick VALUES (now())" >/dev/null
+        sleep 0.2
+    done) &
+    ticks=$!
+    say "every public replica reads from the primary after: $(time_until 30 all_ready_say 'reads from the primary') (bound 2000 ms, checked every 500 ms)"
+    sleep 2
+    psql -h 127.0.0.1 -p 55433 -U postgres -q -d postgres -c "SELECT pg_wal_replay_resume()" >/dev/null
+    say "resumed the replay $(($(now_ms) - t0)) ms after the pause; every public replica reads from the replica again after: $(time_until 30 all_ready_say 'reads from 127.0.0.1:55433')"
+    kill "$ticks" 2>/dev/null || true
+    wait "$ticks" 2>/dev/null || true
+}
+
 fault_pg_primary() {
     local t0 writes="$DIR/drills/pg-primary.writes"
     : >"$writes"
@@ -243,6 +266,7 @@ run() {
     case "$1" in
         replica-kill) drill replica-kill fault_replica_kill ;;
         pg-replica) drill pg-replica fault_pg_replica ;;
+        pg-replica-lag) drill pg-replica-lag fault_pg_replica_lag ;;
         pg-primary) drill pg-primary fault_pg_primary ;;
         redis) drill redis fault_redis ;;
         publish) drill publish fault_publish ;;
@@ -254,5 +278,5 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; e
 curl -fsS "$LB/ready" >/dev/null || { echo "the cluster is not up: $CLUSTER up" >&2; exit 1; }
 say ""
 say "# drills on $(hostname), $(date -u '+%Y-%m-%d %H:%M') UTC, binary $("$CLUSTER" status | sed -n 's/^binary: //p')"
-if [ $# -eq 0 ]; then set -- replica-kill pg-replica pg-primary redis publish; fi
+if [ $# -eq 0 ]; then set -- replica-kill pg-replica pg-replica-lag pg-primary redis publish; fi
 for d in "$@"; do run "$d"; done
