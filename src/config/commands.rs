@@ -126,9 +126,8 @@ pub enum KeysCommand {
         /// reads and writes nothing of any other source.
         #[arg(long = "source", value_name = "CODE")]
         sources: Vec<String>,
-        /// Who creates the key, as the audit log records it.
-        #[arg(long, env = "USER", default_value = UNKNOWN_OPERATOR)]
-        operator: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -141,9 +140,8 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id, from `keys list`.
         id: i32,
-        /// Who revokes the key, as the audit log records it.
-        #[arg(long, env = "USER", default_value = UNKNOWN_OPERATOR)]
-        operator: String,
+        #[command(flatten)]
+        operator: OperatorArgs,
         #[command(flatten)]
         database: DatabaseArgs,
     },
