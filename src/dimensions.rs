@@ -114,6 +114,68 @@ pub fn values(c: Category) -> &'static [&'static str] {
     }
 }
 
+/// The level of a node of the region tree, as stored (`region.level`, `region_ancestor.level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegionLevel {
+    Country,
+    SocioEconomicRegion,
+    Province,
+}
+
+impl RegionLevel {
+    pub const ALL: [RegionLevel; 3] = [
+        RegionLevel::Country,
+        RegionLevel::SocioEconomicRegion,
+        RegionLevel::Province,
+    ];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            RegionLevel::Country => "COUNTRY",
+            RegionLevel::SocioEconomicRegion => "SOCIO_ECONOMIC_REGION",
+            RegionLevel::Province => "PROVINCE",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_db() == s)
+    }
+
+    /// The grain of the disclosure lattice a node of this level is.
+    pub fn grain(self) -> crate::disclosure::RegionGrain {
+        use crate::disclosure::RegionGrain;
+        match self {
+            RegionLevel::Country => RegionGrain::Country,
+            RegionLevel::SocioEconomicRegion => RegionGrain::SocioEconomicRegion,
+            RegionLevel::Province => RegionGrain::Province,
+        }
+    }
+}
+
+/// How old provinces are expressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Boundaries {
+    /// Each count on the unit it was recorded in.
+    AsRecorded,
+    /// Counts of the 63 pre-2025 provinces re-expressed on the 34 units of 2025.
+    V2025,
+}
+
+impl Boundaries {
+    pub const ALL: [Boundaries; 2] = [Boundaries::AsRecorded, Boundaries::V2025];
+
+    pub fn as_db(self) -> &'static str {
+        match self {
+            Boundaries::AsRecorded => "AS_RECORDED",
+            Boundaries::V2025 => "V2025",
+        }
+    }
+
+    pub fn from_db(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.as_db() == s)
+    }
+}
+
 /// The value of a category as its constant, or a message that lists the values (and names the
 /// one meant when only the case or a separator differs). The one check of a category value:
 /// the CSV import, `upsertCounts` and the statistics filters use it.

@@ -10,6 +10,7 @@ const RULES: &[(&[&str], &[&str])] = &[
         &[
             "store",
             "statistics",
+            "reference",
             "ingest",
             "import",
             "import.rs",

@@ -10,6 +10,10 @@
 //! - [`http`]: the axum router: GraphQL over HTTP, GraphiQL, health, readiness, metrics.
 //! - [`graphql`]: the schema (built without I/O), one file per domain, DataLoaders in one place.
 //! - [`store`]: sea-orm queries, one function per question the API asks the database.
+//! - [`reference`]: the current data version and its reference data (regions, populations,
+//!   releases and their months, the catalogue), read once per version and shared by every request.
+//! - [`statistics`]: a statistics request resolved, checked against the lattice, run as one
+//!   `GROUP BY` and protected; shared by GraphQL, the CSV export and `Region.caseTotal`.
 //! - [`disclosure`]: the disclosure policy (cell-key perturbation, display rule, query lattice); pure.
 //! - [`demo`]: the seeded generator of the synthetic demo data set.
 //! - [`keys`]: loading (or, for the embedded default, creating) the disclosure secrets, and
@@ -43,6 +47,7 @@ pub mod progress;
 pub mod ratelimit;
 pub mod read_pools;
 pub mod redis_link;
+pub mod reference;
 pub mod regions;
 pub mod sources;
 pub mod startup;

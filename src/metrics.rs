@@ -106,7 +106,7 @@ impl Metrics {
         );
         registry.register(
             "response_cache_lookups",
-            "Query operations looked up in the response cache, by operation name and outcome: local (this process), shared (Redis), miss (the operation ran), bypass (not cacheable now)",
+            "Query operations looked up in the response cache, by operation name and outcome: bytes (the stored answer to the identical request, before parsing), local (this process), shared (Redis), miss (the operation ran), bypass (not cacheable now)",
             cache.clone(),
         );
         registry.register(

@@ -96,24 +96,29 @@ impl Application {
         let notified = db.get_database_backend() == sea_orm::DbBackend::Postgres;
         let ttl = Duration::from_secs(cfg.cache.response_cache_ttl_seconds);
         let release_check = Duration::from_millis(cfg.cache.release_check_ms);
+        let reference = Arc::new(crate::reference::Reference::new(if notified {
+            ttl
+        } else {
+            release_check
+        }));
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
             ttl,
-            if notified { ttl } else { release_check },
+            reference.clone(),
             redis
                 .clone()
                 .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
         );
-        let events = Events::new(
-            match &cache {
-                Some(cache) => {
-                    let cache = cache.clone();
-                    PublicChange::new(move || cache.data_changed())
-                }
-                None => PublicChange::default(),
-            },
-            reads.clone(),
-        );
+        // A change empties the response cache and with it the reference data's version (or
+        // only the latter, without a response cache).
+        let changed = {
+            let (cache, reference) = (cache.clone(), reference.clone());
+            PublicChange::new(move || match &cache {
+                Some(cache) => cache.data_changed(),
+                None => reference.invalidate(),
+            })
+        };
+        let events = Events::new(changed, reads.clone());
         events.start_from_current().await?;
         events.listen(&db, release_check).await;
         // Reads that move to another database may find another data version there.
@@ -131,6 +136,7 @@ impl Application {
             events,
             loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
             max_cell_count: cfg.max_cell_count,
+            reference,
         };
         let trusted = cfg
             .trusted_documents

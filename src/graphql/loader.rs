@@ -1,38 +1,91 @@
-//! Every DataLoader of the API, in one place: one `DbLoader` answers each kind of key with one SQL
-//! statement for a whole batch, so a list costs the same number of statements whatever its length.
-//! A missing key is simply absent from the answer (the field resolves to null), never a panic.
+//! What resolvers load through, in one place. Regions, populations and the catalogue (agencies,
+//! campaigns, activities, sources) come from the reference data of the current data version
+//! (`reference`), read once per request: a lookup per key, no statement and no batching delay.
+//! `Region.caseTotal` is a DataLoader: one `GROUP BY` for a whole batch. So a list costs the same
+//! number of statements whatever its length. A missing key is simply absent from the answer (the
+//! field resolves to null), never a panic.
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{
-    activity, activity_agency, activity_output, activity_source, agency, campaign, region,
-    region_population, source,
-};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use entity::{activity, activity_output, agency, campaign, region, region_population, source};
+use sea_orm::{DatabaseConnection, DbErr};
 
-use crate::dimensions::MetricKind;
+use crate::dimensions::{MetricKind, RegionLevel};
 use crate::disclosure::{AgeUse, PeriodGrain, Protected};
-use crate::statistics::{Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan};
+use crate::reference::{Reference, Snapshot};
+use crate::statistics::{
+    Boundaries, Dimension, Disclosure, PeriodSpec, StatsRequest, plan, resolve_release,
+};
 use crate::store::statistics::group_sums;
 
-pub type Loaders = DataLoader<DbLoader>;
 type LoadResult<K, V> = Result<HashMap<K, V>, Arc<DbErr>>;
+
+/// What the resolvers of one request load through: lookups in the reference data of the
+/// current version (read once for the request, so every field of it sees the same version), and
+/// the batched `Region.caseTotal`.
+pub struct Loaders {
+    db: DatabaseConnection,
+    reference: Arc<Reference>,
+    snapshot: tokio::sync::OnceCell<Arc<Snapshot>>,
+    totals: DataLoader<DbLoader>,
+}
 
 pub struct DbLoader {
     db: DatabaseConnection,
     disclosure: Arc<Disclosure>,
+    reference: Arc<Reference>,
 }
 
-/// A new per-request loader (its cache lives as long as the request).
-pub fn new_loaders(
-    db: DatabaseConnection,
-    disclosure: Arc<Disclosure>,
-    delay: std::time::Duration,
-) -> Loaders {
-    DataLoader::new(DbLoader { db, disclosure }, tokio::spawn).delay(delay)
+/// New per-request loaders (their data live as long as the request).
+pub fn new_loaders(api: &super::ApiContext) -> Loaders {
+    let loader = DbLoader {
+        db: api.db.clone(),
+        disclosure: api.disclosure.clone(),
+        reference: api.reference.clone(),
+    };
+    Loaders {
+        db: api.db.clone(),
+        reference: api.reference.clone(),
+        snapshot: tokio::sync::OnceCell::new(),
+        totals: DataLoader::new(loader, tokio::spawn).delay(api.loader_delay),
+    }
+}
+
+/// A key looked up in the reference data.
+pub trait Lookup: Copy {
+    type Value;
+    fn lookup(self, s: &Snapshot) -> Option<Self::Value>;
+}
+
+impl Loaders {
+    async fn snapshot(&self) -> Result<&Arc<Snapshot>, Arc<DbErr>> {
+        self.snapshot
+            .get_or_try_init(|| self.reference.current(&self.db))
+            .await
+    }
+
+    /// The value of one key (`None` when there is none): no statement.
+    pub async fn load_one<K: Lookup>(&self, key: K) -> Result<Option<K::Value>, Arc<DbErr>> {
+        Ok(key.lookup(self.snapshot().await?))
+    }
+
+    /// The values of some keys (absent ones left out): no statement.
+    pub async fn load_many<K: Lookup + Eq + std::hash::Hash>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> LoadResult<K, K::Value> {
+        let s = self.snapshot().await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| k.lookup(s).map(|v| (k, v)))
+            .collect())
+    }
+
+    /// `Region.caseTotal`, batched: one `GROUP BY` for every key asked for at about the same time.
+    pub async fn case_total(&self, key: CaseTotalOf) -> Result<Option<Protected>, Arc<DbErr>> {
+        self.totals.load_one(key).await
+    }
 }
 
 macro_rules! key {
@@ -74,222 +127,70 @@ key!(
     SourceId,
 );
 
-fn ids<K: Copy>(keys: &[K], f: impl Fn(K) -> i32) -> Vec<i32> {
-    keys.iter().map(|k| f(*k)).collect()
-}
-
-/// Groups rows under each requested key (keys with no rows get an empty list).
-fn group<K: std::hash::Hash + Eq + Copy, V>(
-    keys: &[K],
-    rows: impl IntoIterator<Item = (K, V)>,
-) -> HashMap<K, Vec<V>> {
-    let mut out: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for (k, v) in rows {
-        out.entry(k).or_default().push(v);
-    }
-    out
-}
-
-macro_rules! by_id {
-    ($key:ident, $entity:ident) => {
-        impl Loader<$key> for DbLoader {
-            type Value = $entity::Model;
-            type Error = Arc<DbErr>;
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(ids(keys, |k| k.0)))
-                    .all(&self.db)
-                    .await?;
-                Ok(rows.into_iter().map(|m| ($key(m.id), m)).collect())
+/// A key answered from the reference data of the current data version: a lookup, no statement
+/// (the data are read once per version, see `reference`).
+macro_rules! from_snapshot {
+    ($key:ident, $value:ty, |$s:ident, $id:ident| $lookup:expr) => {
+        impl Lookup for $key {
+            type Value = $value;
+            fn lookup(self, $s: &Snapshot) -> Option<$value> {
+                let $id = self.0;
+                $lookup
             }
         }
     };
 }
 
-by_id!(RegionId, region);
-by_id!(AgencyId, agency);
-by_id!(CampaignId, campaign);
-by_id!(SourceId, source);
-
-macro_rules! by_fk {
-    ($key:ident, $entity:ident, $col:ident, $field:ident, $order:ident) => {
-        impl Loader<$key> for DbLoader {
-            type Value = Vec<$entity::Model>;
-            type Error = Arc<DbErr>;
-            async fn load(&self, keys: &[$key]) -> LoadResult<$key, Self::Value> {
-                let rows = $entity::Entity::find()
-                    .filter($entity::Column::$col.is_in(ids(keys, |k| k.0)))
-                    .order_by_asc($entity::Column::$order)
-                    .all(&self.db)
-                    .await?;
-                Ok(group(
-                    keys,
-                    rows.into_iter()
-                        .filter_map(|m| m.$field.map(|f| ($key(f), m))),
-                ))
-            }
-        }
-    };
-}
-
-by_fk!(ChildrenOf, region, ParentId, parent_id, Code);
-by_fk!(PredecessorsOf, region, SuccessorId, successor_id, Code);
-by_fk!(SubCampaignsOf, campaign, ParentId, parent_id, StartDate);
-
-impl Loader<PopulationsOf> for DbLoader {
-    type Value = Vec<region_population::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[PopulationsOf]) -> LoadResult<PopulationsOf, Self::Value> {
-        let rows = region_population::Entity::find()
-            .filter(region_population::Column::RegionId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(region_population::Column::Year)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter().map(|m| (PopulationsOf(m.region_id), m)),
-        ))
-    }
-}
-
-impl Loader<ActivitiesOfCampaign> for DbLoader {
-    type Value = Vec<activity::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[ActivitiesOfCampaign],
-    ) -> LoadResult<ActivitiesOfCampaign, Self::Value> {
-        let rows = activity::Entity::find()
-            .filter(activity::Column::CampaignId.is_in(ids(keys, |k| k.0)))
-            .filter(activity::Column::Retired.eq(false))
-            .order_by_asc(activity::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .map(|m| (ActivitiesOfCampaign(m.campaign_id), m)),
-        ))
-    }
-}
-
-impl Loader<ActivitiesOfAgency> for DbLoader {
-    type Value = Vec<activity::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(
-        &self,
-        keys: &[ActivitiesOfAgency],
-    ) -> LoadResult<ActivitiesOfAgency, Self::Value> {
-        let agency_ids = ids(keys, |k| k.0);
-        // Two statements for the whole batch: the participations, then the activities led or joined.
-        let links = activity_agency::Entity::find()
-            .filter(activity_agency::Column::AgencyId.is_in(agency_ids.clone()))
-            .all(&self.db)
-            .await?;
-        let rows = activity::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(activity::Column::LeadAgencyId.is_in(agency_ids))
-                    .add(
-                        activity::Column::Id
-                            .is_in(links.iter().map(|l| l.activity_id).collect::<Vec<_>>()),
-                    ),
-            )
-            .filter(activity::Column::Retired.eq(false))
-            .order_by_asc(activity::Column::Id)
-            .all(&self.db)
-            .await?;
-        let mut pairs = Vec::new();
-        for act in rows {
-            for key in keys {
-                let joined = links
-                    .iter()
-                    .any(|l| l.agency_id == key.0 && l.activity_id == act.id);
-                if act.lead_agency_id == key.0 || joined {
-                    pairs.push((*key, act.clone()));
-                }
-            }
-        }
-        Ok(group(keys, pairs))
-    }
-}
-
-impl Loader<ParticipantsOf> for DbLoader {
-    type Value = Vec<agency::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[ParticipantsOf]) -> LoadResult<ParticipantsOf, Self::Value> {
-        let rows = activity_agency::Entity::find()
-            .find_also_related(agency::Entity)
-            .filter(activity_agency::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_agency::Column::AgencyId)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .filter_map(|(link, a)| a.map(|a| (ParticipantsOf(link.activity_id), a))),
-        ))
-    }
-}
-
-impl Loader<SourcesOfActivity> for DbLoader {
-    type Value = Vec<source::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[SourcesOfActivity]) -> LoadResult<SourcesOfActivity, Self::Value> {
-        let rows = activity_source::Entity::find()
-            .find_also_related(source::Entity)
-            .filter(activity_source::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_source::Column::SourceId)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter()
-                .filter_map(|(link, s)| s.map(|s| (SourcesOfActivity(link.activity_id), s))),
-        ))
-    }
-}
-
-impl Loader<OutputsOf> for DbLoader {
-    type Value = Vec<activity_output::Model>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[OutputsOf]) -> LoadResult<OutputsOf, Self::Value> {
-        let rows = activity_output::Entity::find()
-            .filter(activity_output::Column::ActivityId.is_in(ids(keys, |k| k.0)))
-            .order_by_asc(activity_output::Column::Id)
-            .all(&self.db)
-            .await?;
-        Ok(group(
-            keys,
-            rows.into_iter().map(|m| (OutputsOf(m.activity_id), m)),
-        ))
-    }
-}
-
-impl Loader<CampaignTreeOf> for DbLoader {
-    type Value = Vec<i32>;
-    type Error = Arc<DbErr>;
-    async fn load(&self, keys: &[CampaignTreeOf]) -> LoadResult<CampaignTreeOf, Self::Value> {
-        // Campaign trees are small: one statement reads every link, the walk happens here.
-        let links: Vec<(i32, Option<i32>)> = campaign::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c.parent_id))
-            .collect();
-        Ok(keys
-            .iter()
-            .map(|k| (*k, crate::store::campaign::descendants(&links, k.0)))
-            .collect())
-    }
-}
+from_snapshot!(RegionId, region::Model, |s, id| s.region(id).cloned());
+from_snapshot!(ChildrenOf, Vec<region::Model>, |s, id| Some(
+    s.children(id).to_vec()
+));
+from_snapshot!(PredecessorsOf, Vec<region::Model>, |s, id| Some(
+    s.predecessors(id).to_vec()
+));
+from_snapshot!(PopulationsOf, Vec<region_population::Model>, |s, id| Some(
+    s.populations(id).to_vec()
+));
+from_snapshot!(AgencyId, agency::Model, |s, id| s
+    .catalogue
+    .agency(id)
+    .cloned());
+from_snapshot!(CampaignId, campaign::Model, |s, id| s
+    .catalogue
+    .campaign(id)
+    .cloned());
+from_snapshot!(SourceId, source::Model, |s, id| s
+    .catalogue
+    .source(id)
+    .cloned());
+from_snapshot!(SubCampaignsOf, Vec<campaign::Model>, |s, id| Some(
+    s.catalogue.sub_campaigns(id).to_vec()
+));
+from_snapshot!(CampaignTreeOf, Vec<i32>, |s, id| Some(
+    s.catalogue.campaign_tree(id)
+));
+from_snapshot!(ActivitiesOfCampaign, Vec<activity::Model>, |s, id| Some(
+    s.catalogue.activities_of_campaign(id).to_vec()
+));
+from_snapshot!(ActivitiesOfAgency, Vec<activity::Model>, |s, id| Some(
+    s.catalogue.activities_of_agency(id).to_vec()
+));
+from_snapshot!(ParticipantsOf, Vec<agency::Model>, |s, id| Some(
+    s.catalogue.participants(id).to_vec()
+));
+from_snapshot!(SourcesOfActivity, Vec<source::Model>, |s, id| Some(
+    s.catalogue.sources_of_activity(id).to_vec()
+));
+from_snapshot!(OutputsOf, Vec<activity_output::Model>, |s, id| Some(
+    s.catalogue.outputs(id).to_vec()
+));
 
 /// `Region.caseTotal`: the total of one metric for one region node in one period (or all), in
 /// one release, protected like every other node.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct CaseTotalOf {
     pub region_id: i32,
-    pub level: &'static str,
+    pub level: RegionLevel,
     pub metric: MetricKind,
     pub boundaries: Boundaries,
     pub period: Option<PeriodSpec>,
@@ -303,15 +204,14 @@ impl Loader<CaseTotalOf> for DbLoader {
     /// One `GROUP BY` per (release, level, metric, boundaries, period) asked for, so one for a
     /// whole map, planned and checked against the lattice exactly as `caseStatistics` is: the
     /// request "this metric in this period, grouped by region at this level", limited to the
-    /// regions asked for. A key whose release does not exist is absent.
+    /// regions asked for. Releases come from the reference data. A key whose release does not
+    /// exist is absent.
     async fn load(&self, keys: &[CaseTotalOf]) -> LoadResult<CaseTotalOf, Self::Value> {
+        let snapshot = self.reference.current(&self.db).await?;
         let mut releases: HashMap<Option<String>, Option<entity::release::Model>> = HashMap::new();
         for k in keys {
             if !releases.contains_key(&k.release) {
-                let found = match &k.release {
-                    None => crate::store::catalogue::current_release(&self.db).await?,
-                    Some(code) => crate::store::catalogue::release_by_code(&self.db, code).await?,
-                };
+                let found = resolve_release(&snapshot, k.release.as_deref()).ok();
                 releases.insert(k.release.clone(), found);
             }
         }

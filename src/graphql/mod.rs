@@ -1,5 +1,6 @@
 //! The GraphQL schema: built without I/O (`schema_builder`), the query root merged from one object
 //! per domain. Resolvers take what they need from the context, call `store`, and map the result.
+pub mod activity;
 pub mod agency;
 pub mod audit;
 pub mod campaign;
@@ -7,16 +8,19 @@ pub mod cost;
 pub mod ids;
 pub mod lang;
 pub mod loader;
+pub mod methodology;
 pub mod mutation;
 pub mod mutation_catalogue;
 pub mod mutation_figures;
 pub mod node;
 pub mod pagination;
+pub mod population;
 pub mod ratelimit;
 pub mod region;
 pub mod scalars;
 pub mod source;
 pub mod statistics;
+pub mod statistics_enums;
 pub mod subscription;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder};
@@ -49,6 +53,8 @@ pub struct ApiContext {
     pub loader_delay: std::time::Duration,
     /// The largest count one cell may hold (larger ones are refused before any key is computed).
     pub max_cell_count: i64,
+    /// The current data version and its reference data, shared by every request.
+    pub reference: Arc<crate::reference::Reference>,
 }
 
 impl ApiContext {

@@ -1,6 +1,6 @@
 //! Regions: the country, socio-economic regions and provinces, with validity in time and the 2025 mapping.
-use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
-use entity::{region, region_population, source};
+use async_graphql::{Context, Enum, ID, Object, Result};
+use entity::{region, source};
 
 use super::ApiContext;
 use super::ids::global_id;
@@ -60,43 +60,7 @@ pub enum RegionKind {
     CentrallyRunCity,
 }
 
-/// A population figure of a region for one year.
-#[derive(SimpleObject, Clone)]
-#[graphql(complex)]
-pub struct Population {
-    /// The year the figure refers to.
-    pub year: i32,
-    /// Number of people.
-    pub value: i64,
-    /// What was measured, e.g. "GSO average population (rounded to 100)".
-    pub measure: String,
-    #[graphql(skip)]
-    pub source_id: i32,
-}
-
-#[ComplexObject]
-impl Population {
-    /// Where the figure comes from.
-    async fn source(&self, ctx: &Context<'_>) -> Result<Option<Source>> {
-        Ok(ctx
-            .data::<Loaders>()?
-            .load_one(SourceId(self.source_id))
-            .await
-            .map_err(AppError::from)?
-            .map(Source))
-    }
-}
-
-impl From<region_population::Model> for Population {
-    fn from(m: region_population::Model) -> Self {
-        Population {
-            year: m.year,
-            value: m.population,
-            measure: m.measure,
-            source_id: m.source_id,
-        }
-    }
-}
+pub use super::population::Population;
 
 /// A territorial unit: the country, a socio-economic region or a province. Units have validity in
 /// time: the 63 provinces were valid until 2025-06-30, the 34 of Resolution 202/2025/QH15 from 2025-07-01.
@@ -283,7 +247,7 @@ impl Region {
         let release = release.map(|r| release_code(&r.0));
         let key = CaseTotalOf {
             region_id: self.0.id,
-            level: crate::statistics::db_level(&self.0.level),
+            level: crate::statistics::level_of(&self.0),
             metric: metric_kind,
             boundaries,
             period,
@@ -291,7 +255,7 @@ impl Region {
         };
         let loaders = ctx.data::<Loaders>()?;
         let protected = loaders
-            .load_one(key)
+            .case_total(key)
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| {

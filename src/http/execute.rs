@@ -1,28 +1,28 @@
 //! Running a GraphQL request: every operation checked against the limits (shape first, then a
-//! batch's summed cost, measured by dry runs), then all of them run within the execution timeout,
-//! each counted in the metrics by operation name, refused ones included.
+//! batch's summed cost, measured by dry runs: `checks`), then all of them run within the
+//! execution timeout under the caller's rate limit (`rate_limit`), each counted in the metrics by
+//! operation name, refused ones included.
 use std::time::{Duration, Instant};
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::AppState;
+use super::checks::dry_run;
+pub(super) use super::checks::{check_one, error_code, operation_label, with_codes};
 use super::graphql::{
     MediaType, Method, language, mutation_over_get, operation_type, refuse, request_error, respond,
 };
-use super::limits::{self, PAYLOAD_TOO_LARGE, ParseOutcome, Refusal};
-use crate::config::LimitsConfig;
+use super::limits::Refusal;
+pub use super::rate_limit::{PEER_HEADER, RATE_LIMITED, TIMEOUT, rate_limited_message};
+pub(super) use super::rate_limit::{rate_limited, timed_out};
 use crate::graphql::ApiContext;
-use crate::graphql::cost::{CostProbe, too_complex};
+use crate::graphql::cost::too_complex;
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
-use crate::ratelimit::{RateLimiter, RateTicket};
-
-/// The header the connection layer sets to the peer's address (any value a client sent is
-/// replaced), so the handlers know who is asking.
-pub const PEER_HEADER: &str = "x-ctip-peer";
+use crate::ratelimit::RateTicket;
 
 /// Runs a request under the caller's rate limit: refused at once when the budget is spent, each
 /// operation charged its cost during validation (at least 1 point a request), and the budget
@@ -39,103 +39,6 @@ pub(super) async fn execute(
     })
     .await
 }
-
-/// Who is asking, for the rate limiter: the API key, else the peer (or the client a trusted
-/// proxy names).
-pub(super) fn rate_client(limiter: &RateLimiter, headers: &HeaderMap) -> String {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let peer = text(PEER_HEADER).and_then(|p| p.parse().ok());
-    limiter.client_key(peer, text("x-forwarded-for"), text("authorization"))
-}
-
-/// Runs `work` under the caller's rate limit, on every public path (GraphQL over HTTP, the CSV
-/// export): refused with 429, `Retry-After` and `RATE_LIMITED` when the budget is spent; `work`
-/// gets the ticket its costs are charged to (at least 1 point is charged when it charges
-/// nothing). The budget is shown in `x-ratelimit-*` headers, except on an answer a shared cache
-/// may keep (`Cache-Control: public`): those headers are one client's, and a CDN would hand them
-/// to every other client it serves the answer to. Such a client reads its budget on any other
-/// answer, or asks `rateLimit`.
-pub(super) async fn rate_limited<F, Fut>(
-    state: &AppState,
-    headers: &HeaderMap,
-    media: MediaType,
-    work: F,
-) -> Response
-where
-    F: FnOnce(Option<RateTicket>) -> Fut,
-    Fut: std::future::Future<Output = Response>,
-{
-    let Some(limiter) = state.ratelimit.clone() else {
-        return work(None).await;
-    };
-    let ticket = RateTicket {
-        client: rate_client(&limiter, headers),
-        limiter: limiter.clone(),
-        state: Default::default(),
-    };
-    let budget = limiter.charge(&ticket.client, 0).await;
-    let mut resp = if budget.remaining == 0 {
-        request_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            media,
-            RATE_LIMITED,
-            &rate_limited_message(&budget),
-        )
-    } else {
-        work(Some(ticket.clone())).await
-    };
-    let last = match ticket.last() {
-        Some(s) => s,
-        // Nothing was charged (answered from the cache, or refused before): one point.
-        None if budget.remaining > 0 => limiter.charge(&ticket.client, 1).await,
-        None => budget,
-    };
-    let refused = !last.allowed || budget.remaining == 0;
-    if refused {
-        let h = resp.headers_mut();
-        let wait = (last.reset_epoch - chrono::Utc::now().timestamp()).max(1);
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            h.insert(header::RETRY_AFTER, v);
-        }
-        h.insert(header::CACHE_CONTROL, super::caching::NO_STORE);
-        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        state.metrics.rate_limit_refusals.inc();
-    }
-    if !super::caching::shared_cacheable(resp.headers()) {
-        let h = resp.headers_mut();
-        for (name, value) in [
-            ("x-ratelimit-limit", last.limit.to_string()),
-            ("x-ratelimit-remaining", last.remaining.to_string()),
-            ("x-ratelimit-used", last.used.to_string()),
-            ("x-ratelimit-reset", last.reset_epoch.to_string()),
-        ] {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                h.insert(name, v);
-            }
-        }
-    }
-    resp
-}
-
-/// The answer to a request that ran past the execution timeout.
-pub(super) fn timed_out(media: MediaType, ms: u64) -> Response {
-    tracing::warn!(timeout_ms = ms, "request execution timed out");
-    let mut resp = request_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        media,
-        TIMEOUT,
-        &format!(
-            "The request took longer than {ms} ms to execute, the limit: ask for less (smaller pages, fewer fields) or split it."
-        ),
-    );
-    resp.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    resp
-}
-
-pub const TIMEOUT: &str = "TIMEOUT";
-
-pub use crate::ratelimit::{RATE_LIMITED, rate_limited_message};
 
 /// Runs a request and counts each of its operations in the metrics, refused ones included.
 async fn execute_counted(
@@ -159,6 +62,7 @@ async fn execute_counted(
     match outcome {
         Ok(Executed {
             responses,
+            versions,
             single,
             cacheable,
         }) => {
@@ -173,13 +77,28 @@ async fn execute_counted(
             } else {
                 super::caching::NO_STORE
             };
+            let keepable = match (&versions[..], &labels[..]) {
+                ([Some(version)], [label])
+                    if cacheable && single && responses.iter().all(|r| r.errors.is_empty()) =>
+                {
+                    Some(super::raw_cache::Keepable {
+                        label: label.clone(),
+                        version: version.clone(),
+                    })
+                }
+                _ => None,
+            };
             let resp = if single {
                 BatchResponse::Single(responses.into_iter().next().unwrap_or_default())
             } else {
                 BatchResponse::Batch(responses)
             };
             let conditional = (method == Method::Get).then_some(headers);
-            respond(resp, media, cache_control, conditional)
+            let mut out = respond(resp, media, cache_control, conditional);
+            if let Some(k) = keepable {
+                out.extensions_mut().insert(k);
+            }
+            out
         }
         Err(Refused(resp, code)) => {
             for label in &labels {
@@ -190,20 +109,11 @@ async fn execute_counted(
     }
 }
 
-pub(super) fn error_code(e: &async_graphql::ServerError) -> &str {
-    e.extensions
-        .as_ref()
-        .and_then(|x| x.get("code"))
-        .and_then(|v| match v {
-            async_graphql::Value::String(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .unwrap_or("UNKNOWN")
-}
-
 /// The answers to a request's operations.
 struct Executed {
     responses: Vec<async_graphql::Response>,
+    /// The data version each answer was made for, where the response cache knew it.
+    versions: Vec<Option<std::sync::Arc<str>>>,
     single: bool,
     /// Only queries, sent without credentials: HTTP caches may keep the answer.
     cacheable: bool,
@@ -211,48 +121,6 @@ struct Executed {
 
 /// A request answered before it ran, and the code it was refused with.
 struct Refused(Response, &'static str);
-
-/// The metrics label of an operation: its name when the document holds it.
-pub(super) fn operation_label(
-    state: &AppState,
-    r: &Request,
-    doc: Option<&ExecutableDocument>,
-) -> String {
-    let m = &state.metrics;
-    match (r.operation_name.as_deref(), doc) {
-        (Some(name), Some(doc))
-            if !doc
-                .operations
-                .iter()
-                .any(|(n, _)| n.is_some_and(|n| n.as_str() == name)) =>
-        {
-            crate::metrics::UNKNOWN.to_owned()
-        }
-        (Some(name), _) => m.operation_label(Some(name)),
-        (None, Some(doc)) => {
-            let mut ops = doc.operations.iter();
-            match (ops.next(), ops.next()) {
-                (Some((name, _)), None) => m.operation_label(name.map(|n| n.as_str())),
-                _ => m.operation_label(None),
-            }
-        }
-        // Not parsed (refused or broken): the name of a document that starts with it.
-        (None, None) => m.operation_label(leading_operation_name(&r.query)),
-    }
-}
-
-/// `Name` in a document starting `query Name`, `mutation Name` or `subscription Name`.
-fn leading_operation_name(query: &str) -> Option<&str> {
-    let rest = query.trim_start();
-    let rest = ["query", "mutation", "subscription"]
-        .iter()
-        .find_map(|k| rest.strip_prefix(k))?;
-    let rest = rest.strip_prefix(|c: char| c.is_whitespace())?.trim_start();
-    let end = rest
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(rest.len());
-    (end > 0).then(|| &rest[..end])
-}
 
 /// Checks every operation of the request against the limits, then runs them all within the
 /// execution timeout. Nothing runs unless the whole request passes.
@@ -378,11 +246,12 @@ async fn run(
             async move {
                 match cached {
                     Some(cache) => {
-                        let (resp, outcome) = cache.execute(schema, &reading.db, r, lang).await;
+                        let (resp, outcome, version) =
+                            cache.execute(schema, &reading.db, r, lang).await;
                         state.metrics.observe_cache(label, outcome.label());
-                        resp
+                        (resp, version)
                     }
-                    None => schema.execute(r).await,
+                    None => (schema.execute(r).await, None),
                 }
             }
         }))
@@ -390,63 +259,35 @@ async fn run(
         // The data version is looked up anew after a write: a public change (a release, a
         // catalogue edit) is never answered from the old answers again; a draft write leaves the
         // version as it was. Other replicas see a new version within their release check.
-        if writes && let Some(cache) = &state.cache {
-            cache.data_changed();
+        if writes {
+            match &state.cache {
+                Some(cache) => cache.data_changed(),
+                None => state.api.reference.invalidate(),
+            }
         }
-        for (i, r) in slots.into_iter().zip(done) {
+        let mut versions = vec![None; out.len()];
+        for (i, (r, version)) in slots.into_iter().zip(done) {
             out[i] = Some(r);
+            versions[i] = version;
         }
-        out.into_iter()
+        let responses = out
+            .into_iter()
             .map(|r| with_codes(r.unwrap_or_default()))
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        (responses, versions)
     };
     let ms = l.execution_timeout_ms;
-    let Ok(responses) = tokio::time::timeout(Duration::from_millis(ms), run).await else {
+    let Ok((responses, versions)) = tokio::time::timeout(Duration::from_millis(ms), run).await
+    else {
         return Err(Refused(timed_out(media, ms), TIMEOUT));
     };
     let cacheable = shareable && queries.iter().all(|q| *q);
     Ok(Executed {
         responses,
+        versions,
         single,
         cacheable,
     })
-}
-
-/// The variables size and the document's shape; `None` when it does not parse.
-pub(super) fn check_one(
-    r: &Request,
-    l: &LimitsConfig,
-) -> Result<Option<ExecutableDocument>, Refusal> {
-    let vars = serde_json::to_string(&r.variables).map_or(0, |v| v.len());
-    if vars > l.max_variables_bytes {
-        return Err(Refusal {
-            code: PAYLOAD_TOO_LARGE,
-            message: format!(
-                "The variables are {vars} bytes of JSON; at most {} are accepted.",
-                l.max_variables_bytes
-            ),
-        });
-    }
-    match limits::parse_and_check(&r.query, l) {
-        Ok(doc) => Ok(Some(doc)),
-        Err(ParseOutcome::Refused(refusal)) => Err(refusal),
-        Err(ParseOutcome::Unparsable) => Ok(None),
-    }
-}
-
-/// Parses and validates a batch part without running it: its answer when it failed, its cost.
-async fn dry_run(state: &AppState, r: &mut Request) -> (Option<async_graphql::Response>, usize) {
-    let probe = CostProbe::default();
-    let mut check = Request::new(r.query.clone()).variables(r.variables.clone());
-    if let Some(name) = &r.operation_name {
-        check = check.operation_name(name.clone());
-    }
-    if let Ok(doc) = r.parsed_query() {
-        check.set_parsed_query(doc.clone());
-    }
-    let answer = state.schema.execute(check.data(probe.clone())).await;
-    let failed = !answer.errors.is_empty();
-    (failed.then_some(answer), probe.cost())
 }
 
 /// The request with its per-request data; `api` is the context it runs in (see
@@ -459,11 +300,7 @@ pub(super) fn prepare(
     ticket: Option<&RateTicket>,
 ) -> Request {
     let mut req = req
-        .data(new_loaders(
-            api.db.clone(),
-            api.disclosure.clone(),
-            api.loader_delay,
-        ))
+        .data(new_loaders(api))
         .data(api.clone())
         .data(caller.clone());
     if let Some(l) = lang {
@@ -473,33 +310,4 @@ pub(super) fn prepare(
         req = req.data(t.clone());
     }
     req
-}
-
-/// Gives every error a stable `extensions.code`: async-graphql's own errors (parse, validation,
-/// input coercion) carry none.
-pub(super) fn with_codes(mut r: async_graphql::Response) -> async_graphql::Response {
-    let request_error =
-        r.data == async_graphql::Value::Null && r.errors.iter().all(|e| e.path.is_empty());
-    for e in &mut r.errors {
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            let code = if e.message.starts_with("The recursion depth of the query")
-                || e.message.starts_with("Query is nested too deep")
-            {
-                limits::QUERY_TOO_DEEP
-            } else if e.message.starts_with("Query is too complex") {
-                limits::QUERY_TOO_COMPLEX
-            } else if !e.path.is_empty() {
-                "BAD_USER_INPUT"
-            } else if request_error && e.message.contains("Parse error")
-                || e.message.starts_with(" -->")
-            {
-                "GRAPHQL_PARSE_FAILED"
-            } else {
-                "GRAPHQL_VALIDATION_FAILED"
-            };
-            ext.set("code", code);
-        }
-    }
-    r
 }

@@ -5,14 +5,15 @@
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, BatchResponse, Request};
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::execute::execute;
 use super::limits::{BATCH_TOO_LARGE, PAYLOAD_TOO_LARGE, Refusal};
-use super::{AppState, caching};
+use super::request_shape::{check_shape, get_request};
+use super::{AppState, caching, raw_cache};
 use crate::graphql::lang::Language;
 
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -25,8 +26,12 @@ pub(super) enum MediaType {
     Json,
 }
 
+/// The `Vary` of every GraphQL answer.
+pub(super) const VARY: HeaderValue =
+    HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+
 impl MediaType {
-    fn header(self) -> HeaderValue {
+    pub(super) fn header(self) -> HeaderValue {
         match self {
             MediaType::GraphqlResponseJson => {
                 HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
@@ -127,6 +132,18 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
+    let key = match raw_cache::lookup(
+        &state,
+        &headers,
+        media,
+        true,
+        axum::body::Bytes::copy_from_slice(query.as_bytes()),
+    )
+    .await
+    {
+        raw_cache::Lookup::Hit(resp) => return resp,
+        raw_cache::Lookup::Miss(key) => key,
+    };
     let req = match get_request(&uri) {
         Ok(r) => r,
         Err(e) => {
@@ -149,45 +166,15 @@ pub async fn get_graphql(State(state): State<AppState>, headers: HeaderMap, uri:
             "Missing `query` parameter: GET /graphql?query={...}",
         );
     }
-    execute(
+    let resp = execute(
         &state,
         &headers,
         BatchRequest::Single(req),
         media,
         Method::Get,
     )
-    .await
-}
-
-/// The GraphQL request in GET parameters (`query`, `operationName`, and `variables` and
-/// `extensions` as JSON), as GraphQL over HTTP names them.
-fn get_request(uri: &Uri) -> Result<Request, String> {
-    #[derive(serde::Deserialize)]
-    struct Params {
-        #[serde(default)]
-        query: String,
-        #[serde(rename = "operationName")]
-        operation_name: Option<String>,
-        variables: Option<String>,
-        extensions: Option<String>,
-    }
-    let Query(p) = Query::<Params>::try_from_uri(uri).map_err(|e| e.body_text())?;
-    let json = |what: &str, text: Option<String>| match text.filter(|t| !t.is_empty()) {
-        None => Ok(serde_json::Value::Null),
-        Some(t) => serde_json::from_str::<serde_json::Value>(&t)
-            .map_err(|e| format!("`{what}` is not JSON ({e})")),
-    };
-    let variables = json("variables", p.variables)?;
-    let extensions = json("extensions", p.extensions)?;
-    let mut body = json!({ "query": p.query, "operationName": p.operation_name });
-    if !variables.is_null() {
-        body["variables"] = variables;
-    }
-    if !extensions.is_null() {
-        body["extensions"] = extensions;
-    }
-    check_shape(&body)?;
-    serde_json::from_value(body).map_err(|e| e.to_string())
+    .await;
+    raw_cache::keep(&state, key, resp).await
 }
 
 pub(super) fn mutation_over_get(media: MediaType) -> Response {
@@ -260,6 +247,10 @@ pub async fn post_graphql(
             return resp;
         }
     };
+    let key = match raw_cache::lookup(&state, &headers, media, false, body.clone()).await {
+        raw_cache::Lookup::Hit(resp) => return resp,
+        raw_cache::Lookup::Miss(key) => key,
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -300,7 +291,8 @@ pub async fn post_graphql(
             );
         }
     };
-    super::execute::execute(&state, &headers, batch, media, Method::Post).await
+    let resp = super::execute::execute(&state, &headers, batch, media, Method::Post).await;
+    raw_cache::keep(&state, key, resp).await
 }
 
 /// A request refused for its shape or cost, before anything ran. Like a validation failure, it
@@ -314,45 +306,6 @@ pub(super) fn refuse(media: MediaType, r: &Refusal) -> Response {
         _ => StatusCode::OK,
     };
     request_error(status, media, r.code, &r.message)
-}
-
-/// A request must be an object with a string `query` (or a non-empty array of such objects).
-fn check_shape(v: &Value) -> Result<(), String> {
-    let one = |o: &Value| -> Result<(), String> {
-        let obj = o
-            .as_object()
-            .ok_or("Each GraphQL request must be a JSON object {\"query\": \"...\"}.")?;
-        let persisted = obj
-            .get("extensions")
-            .and_then(|e| e.get("persistedQuery"))
-            .is_some();
-        match obj.get("query") {
-            Some(Value::String(_)) => {}
-            // An APQ request may name its document by hash alone.
-            None | Some(Value::Null) if persisted => {}
-            None => {
-                return Err("Missing `query`: the body must be {\"query\": \"...\"}.".to_owned());
-            }
-            Some(_) => {
-                return Err("`query` must be a string holding a GraphQL document.".to_owned());
-            }
-        }
-        match obj.get("variables") {
-            None | Some(Value::Null) | Some(Value::Object(_)) => {}
-            Some(_) => return Err("`variables` must be a JSON object.".to_owned()),
-        }
-        match obj.get("operationName") {
-            None | Some(Value::Null) | Some(Value::String(_)) => Ok(()),
-            Some(_) => Err("`operationName` must be a string.".to_owned()),
-        }
-    };
-    match v {
-        Value::Array(items) if items.is_empty() => {
-            Err("An empty batch holds no request.".to_owned())
-        }
-        Value::Array(items) => items.iter().try_for_each(one),
-        other => one(other),
-    }
 }
 
 /// The HTTP answer to executed operations, with its caching headers; `conditional` holds the
@@ -388,7 +341,7 @@ pub(super) fn respond(
         ),
     };
     let body = body.to_string();
-    let vary = HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding");
+    let vary = VARY;
     if status != StatusCode::OK {
         let mut out = (status, [(header::CONTENT_TYPE, media.header())], body).into_response();
         let h = out.headers_mut();

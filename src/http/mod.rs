@@ -5,13 +5,19 @@
 mod assets;
 mod body;
 mod caching;
+mod checks;
 mod dashboard;
+mod encoded;
 mod execute;
 mod export;
+mod export_csv;
 mod graphql;
 mod limits;
 mod multipart;
 mod persisted;
+mod rate_limit;
+mod raw_cache;
+mod request_shape;
 mod response_cache;
 mod upload;
 mod ws;
@@ -27,7 +33,7 @@ use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -83,7 +89,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .with_state(state)
-        .layer(CompressionLayer::new())
+        // Dynamic answers are compressed at the fastest level: the default brotli level costs
+        // more than the bytes it saves here (cached answers carry their own compressed forms).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(
             tower::ServiceBuilder::new()
                 .layer(headers_a)

@@ -1,15 +1,16 @@
 //! The response cache: answers of error-free query operations, keyed by the data version (the
 //! current release and the last write), the normalized document, the variables, the operation
-//! name and the language.
+//! name and the language. In front of it, `raw_cache` keeps the same answers as bytes by the
+//! raw request, looked up before anything is parsed.
 //!
 //! Two tiers. Each process keeps answers in memory (moka), bounded by their size; concurrent
 //! identical misses run the operation once. With Redis configured, a miss in memory asks Redis
 //! before running anything, and a fresh answer is stored there for every replica. A release or
 //! any write changes the data version, so it invalidates both tiers at once: old entries are
-//! never read again and expire. The version is itself looked up at most once per
-//! `release_check` (single-flight); a write through this process forgets it at once.
+//! never read again and expire. The version comes from [`Reference`], which looks it up at
+//! most once per `release_check` (single-flight); a write through this process forgets it at once.
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use async_graphql::{CacheControl, Request, Response, ServerError, Value};
@@ -19,9 +20,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::limits::normalize;
+use super::raw_cache::RawAnswers;
 use crate::graphql::AppSchema;
 use crate::graphql::lang::Language;
 use crate::redis_link::RedisLink;
+use crate::reference::Reference;
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,14 +172,14 @@ impl Shared {
 #[derive(Clone)]
 pub struct ResponseCache {
     answers: Cache<Key, Arc<Answer>>,
-    /// The data version, by generation: a lookup that started before [`Self::data_changed`]
-    /// files its (maybe old) answer under the old generation, which is never read again.
-    version: Cache<u64, Arc<str>>,
-    generation: Arc<AtomicU64>,
+    /// The data version and its reference data (shared with the resolvers).
+    reference: Arc<Reference>,
     /// The version the answers held in memory were made for: when a lookup finds another one,
     /// they are dropped (answers are keyed by version, so this only frees their memory sooner).
     seen: Arc<std::sync::Mutex<Option<Arc<str>>>>,
     shared: Option<Arc<Shared>>,
+    /// The first tier: answers as bytes by the raw request (`raw_cache`).
+    raw: RawAnswers,
 }
 
 impl ResponseCache {
@@ -185,7 +188,7 @@ impl ResponseCache {
     pub fn new(
         max_bytes: u64,
         ttl: Duration,
-        release_check: Duration,
+        reference: Arc<Reference>,
         redis: Option<(Arc<RedisLink>, String)>,
     ) -> Option<Self> {
         (max_bytes > 0).then(|| Self {
@@ -197,12 +200,9 @@ impl ResponseCache {
                 })
                 .time_to_live(ttl)
                 .build(),
-            version: Cache::builder()
-                .max_capacity(2)
-                .time_to_live(release_check)
-                .build(),
-            generation: Arc::default(),
+            reference,
             seen: Arc::default(),
+            raw: RawAnswers::new(max_bytes, ttl),
             shared: redis.map(|(redis, prefix)| {
                 Arc::new(Shared {
                     redis,
@@ -218,25 +218,24 @@ impl ResponseCache {
     /// every answer of the old one is dropped (Redis entries of the old version are no longer
     /// read, and expire); a draft write leaves the version, and so every answer, as it was.
     pub fn data_changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.version.invalidate_all();
+        self.reference.invalidate();
     }
 
     /// The answer to one prepared query operation: from memory, from Redis, or by running it
-    /// (once for all concurrent identical requests of this process). Answers with errors are
-    /// never kept.
+    /// (once for all concurrent identical requests of this process), and the data version it
+    /// was looked up at (`None`: not cacheable now). Answers with errors are never kept.
     pub async fn execute(
         &self,
         schema: &AppSchema,
         db: &DatabaseConnection,
         req: Request,
         language: Option<Language>,
-    ) -> (Response, Outcome) {
+    ) -> (Response, Outcome, Option<Arc<str>>) {
         let Some(version) = self.current_version(db).await else {
-            return (schema.execute(req).await, Outcome::Bypass);
+            return (schema.execute(req).await, Outcome::Bypass, None);
         };
         let key = Key {
-            version,
+            version: Arc::clone(&version),
             document: normalize(&req.query),
             variables: serde_json::to_string(&req.variables).unwrap_or_default(),
             operation: req.operation_name.clone(),
@@ -274,31 +273,36 @@ impl ResponseCache {
             2 => Outcome::Miss,
             _ => Outcome::Local,
         };
-        (response, outcome)
+        (response, outcome, Some(version))
     }
 
+    pub fn raw_answers(&self) -> &RawAnswers {
+        &self.raw
+    }
+
+    /// The data version if it is known without a statement (a request refused before it runs
+    /// must run none).
+    pub async fn known_version(&self) -> Option<Arc<str>> {
+        self.reference.peek().await?.version.clone()
+    }
+
+    /// The current data version (`None`: no release yet, or it cannot be looked up).
     async fn current_version(&self, db: &DatabaseConnection) -> Option<Arc<str>> {
-        let lookup = async {
-            match crate::store::catalogue::data_version(db).await {
-                Ok(Some(v)) => {
-                    let v: Arc<str> = Arc::from(v.as_str());
-                    if let Ok(mut seen) = self.seen.lock()
-                        && seen.as_ref() != Some(&v)
-                    {
-                        self.answers.invalidate_all();
-                        *seen = Some(Arc::clone(&v));
-                    }
-                    Ok(v)
-                }
-                Ok(None) => Err("no published release"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot look up the data version; not caching");
-                    Err("database")
-                }
+        let v = match self.reference.current(db).await {
+            Ok(snapshot) => snapshot.version.clone()?,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot look up the data version; not caching");
+                return None;
             }
         };
-        let generation = self.generation.load(Ordering::SeqCst);
-        self.version.try_get_with(generation, lookup).await.ok()
+        if let Ok(mut seen) = self.seen.lock()
+            && seen.as_ref() != Some(&v)
+        {
+            self.answers.invalidate_all();
+            self.raw.clear();
+            *seen = Some(Arc::clone(&v));
+        }
+        Some(v)
     }
 }
 

@@ -12,10 +12,10 @@
 //! Every refusal is `GRAIN_NOT_ALLOWED` with a message that says what is allowed; it depends on
 //! the request, the release's months and the units' dates, never on a count.
 use entity::{region, release};
-use sea_orm::ConnectionTrait;
 
 use super::{Boundaries, PeriodSpec, month_label};
 use crate::error::AppError;
+use crate::reference::Snapshot;
 use crate::store::statistics as sql;
 
 /// The months each published release holds, up to the release a request reads, oldest first.
@@ -25,14 +25,12 @@ pub struct ReleaseMonths {
 }
 
 impl ReleaseMonths {
-    /// One statement: the first and last month of every published release up to `release`.
-    pub async fn load(
-        db: &impl ConnectionTrait,
-        release: &release::Model,
-    ) -> Result<Self, AppError> {
-        Ok(Self {
-            releases: sql::release_months(db, release.id).await?,
-        })
+    /// The first and last month of every published release up to `release`, from the
+    /// reference data (no statement).
+    pub fn of_snapshot(snapshot: &Snapshot, release: &release::Model) -> Self {
+        Self {
+            releases: snapshot.release_months(release.id),
+        }
     }
 
     /// The first and last month `release_id` holds (None for a release without counts).

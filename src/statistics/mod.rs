@@ -4,22 +4,27 @@
 //! layers map [`StatsResult`] into their own shapes, so GraphQL and CSV serve the same numbers.
 pub mod age;
 pub mod period;
+pub mod plan;
 pub mod rate;
+pub mod request;
 
 use std::collections::{BTreeSet, HashMap};
 
 use entity::{region, release};
 use sea_orm::ConnectionTrait;
 
-use crate::dimensions::{self, Category, MetricKind};
+pub use crate::dimensions::Boundaries;
+use crate::dimensions::{self, Category, MetricKind, RegionLevel};
 use crate::disclosure::{
-    AgeUse, DisplayPolicy, Grain, PeriodGrain, Protected, RegionGrain, RequestWords, Secret,
-    check_grain, protect,
+    AgeUse, DisplayPolicy, PeriodGrain, Protected, RequestWords, Secret, protect,
 };
 use crate::error::AppError;
-use crate::store::statistics::{self as sql, GroupQuery, NodeSums, PeriodGroup};
+use crate::reference::Snapshot;
+use crate::store::statistics::{self as sql, GroupQuery, NodeSums};
 pub use period::{PeriodSpec, month_label};
+pub use plan::{check_boundaries, level_of, plan};
 pub use rate::{Rate, nearest_population};
+pub use request::{StatsArgs, resolve, resolve_release};
 
 /// The serving half of the disclosure configuration.
 pub struct Disclosure {
@@ -34,24 +39,6 @@ impl Disclosure {
     }
 }
 
-/// How old provinces are expressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Boundaries {
-    /// Each count on the unit it was recorded in.
-    AsRecorded,
-    /// Counts of the 63 pre-2025 provinces re-expressed on the 34 units of 2025.
-    V2025,
-}
-
-impl Boundaries {
-    pub fn as_db(self) -> &'static str {
-        match self {
-            Boundaries::AsRecorded => "AS_RECORDED",
-            Boundaries::V2025 => "V2025",
-        }
-    }
-}
-
 /// A dimension a result can be grouped by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
@@ -63,8 +50,6 @@ pub enum Dimension {
 /// Identifies a node of a grouped result: region, year, quarter or month, category values.
 type NodeKey = (Option<i32>, Option<i32>, Option<i32>, Vec<String>);
 
-/// First month of the 34-unit set, numbered `year * 12 + month - 1`.
-const MONTH_2025_07: i32 = 2025 * 12 + 6;
 /// Most rows one result may hold; past it the request is refused with advice to narrow it.
 pub const MAX_ROWS: usize = 20_000;
 
@@ -85,8 +70,8 @@ pub struct StatsRequest {
     pub period: Option<PeriodSpec>,
     pub filters: Vec<(Category, &'static str)>,
     pub group_by: Vec<Dimension>,
-    /// `COUNTRY`, `SOCIO_ECONOMIC_REGION` or `PROVINCE`.
-    pub region_level: &'static str,
+    /// The level `Dimension::Region` groups at.
+    pub region_level: RegionLevel,
     pub granularity: PeriodGrain,
     pub boundaries: Boundaries,
     pub release: release::Model,
@@ -114,14 +99,6 @@ pub struct StatsResult {
     pub rows: Vec<StatRow>,
     pub total: StatValue,
     pub release: release::Model,
-}
-
-fn level_grain(level: &str) -> RegionGrain {
-    match level {
-        "COUNTRY" => RegionGrain::Country,
-        "SOCIO_ECONOMIC_REGION" => RegionGrain::SocioEconomicRegion,
-        _ => RegionGrain::Province,
-    }
 }
 
 fn slot(c: Category) -> usize {
@@ -152,139 +129,17 @@ impl StatsRequest {
     }
 }
 
-/// Refuses a unit of before July 2025 under `V2025`: its counts are served on the unit it went
-/// into. The same check for `caseStatistics`, the CSV export and `Region.caseTotal`.
-pub fn check_boundaries(region: &region::Model, boundaries: Boundaries) -> Result<(), AppError> {
-    if boundaries == Boundaries::V2025
-        && region.level == "PROVINCE"
-        && region.successor_id.is_some()
-    {
-        return Err(AppError::BadUserInput(format!(
-            "{} is a unit of before July 2025; with boundaries V2025, filter on the 2025 unit it went into (see its `successor`), or use boundaries AS_RECORDED",
-            region.code
-        )));
-    }
-    Ok(())
-}
-
-/// The category dimensions a request uses, as filters or groupings; refuses one its metric
-/// does not break down by.
-fn used_categories(req: &StatsRequest) -> Result<Vec<Category>, AppError> {
-    let supported = req.metric.categories();
-    let used: Vec<Category> = req
-        .filters
-        .iter()
-        .map(|(c, _)| *c)
-        .chain(req.group_by.iter().filter_map(|d| {
-            if let Dimension::Category(c) = d {
-                Some(*c)
-            } else {
-                None
-            }
-        }))
-        .collect();
-    if let Some(c) = used.iter().find(|c| !supported.contains(c)) {
-        let names: Vec<&str> = supported.iter().map(|c| c.phrase()).collect();
-        return Err(AppError::BadUserInput(format!(
-            "{} is not broken down by {}; it supports: {}",
-            req.metric.as_str(),
-            c.phrase(),
-            if names.is_empty() {
-                "no category".to_owned()
-            } else {
-                names.join(", ")
-            }
-        )));
-    }
-    Ok(used)
-}
-
-/// Checks the request against the metric's dimensions and the lattice; builds its `GROUP BY`.
-pub fn plan(
-    req: &StatsRequest,
-    months: Option<(i32, i32)>,
-    use_rollups: bool,
-) -> Result<GroupQuery, AppError> {
-    let used_categories = used_categories(req)?;
-    let group_region = req.group_by.contains(&Dimension::Region);
-    let group_period = req.group_by.contains(&Dimension::Period);
-    if let Some(r) = &req.region {
-        check_boundaries(r, req.boundaries)?;
-    }
-    // The finest region node the request serves or filters on.
-    let mut region_grain = req
-        .region
-        .as_ref()
-        .map(|r| level_grain(&r.level))
-        .unwrap_or(RegionGrain::Country);
-    if group_region {
-        region_grain = region_grain.max(level_grain(req.region_level));
-    }
-    // A 2025 province made of two regions' provinces is served as a node of its own at the region
-    // level, and V2025 regions differ from recorded ones by whole provinces: with either in play, a
-    // "region" node can be a province, so the province rule applies (see the derivability tests).
-    let reaches_2025_units =
-        req.boundaries == Boundaries::V2025 || months.is_none_or(|(_, to)| to >= MONTH_2025_07);
-    if region_grain == RegionGrain::SocioEconomicRegion && reaches_2025_units {
-        region_grain = RegionGrain::Province;
-    }
-    let mut period_grain = req
-        .period
-        .map(PeriodSpec::grain)
-        .unwrap_or(PeriodGrain::Year);
-    if group_period {
-        period_grain = period_grain.max(req.granularity);
-    }
-    let grain = Grain::new(region_grain, period_grain, used_categories.iter().copied());
-    check_grain(&grain).map_err(|r| AppError::GrainNotAllowed(r.message(&REQUEST_WORDS)))?;
-
-    Ok(GroupQuery {
-        metric: req.metric.as_str(),
-        release_id: req.release.id,
-        boundaries: req.boundaries.as_db(),
-        region_filter: req.region.as_ref().map(|r| (db_level(&r.level), r.id)),
-        months: req.period.map(PeriodSpec::months),
-        category_filters: req.filters.clone(),
-        group_region_level: group_region.then_some(req.region_level),
-        group_region_only: None,
-        group_period: group_period.then_some(match req.granularity {
-            PeriodGrain::Year => PeriodGroup::Year,
-            PeriodGrain::Quarter => PeriodGroup::Quarter,
-            PeriodGrain::Month => PeriodGroup::Month,
-        }),
-        group_categories: req
-            .group_by
-            .iter()
-            .filter_map(|d| {
-                if let Dimension::Category(c) = d {
-                    Some(*c)
-                } else {
-                    None
-                }
-            })
-            .collect(),
-        use_rollups,
-    })
-}
-
-/// The static form of a stored level name.
-pub fn db_level(level: &str) -> &'static str {
-    match level {
-        "COUNTRY" => "COUNTRY",
-        "SOCIO_ECONOMIC_REGION" => "SOCIO_ECONOMIC_REGION",
-        _ => "PROVINCE",
-    }
-}
-
 /// Runs a request: one `GROUP BY` (one per age vintage where the age group is used and its
 /// periods were first complete in different releases), every category listed, every node
-/// protected.
+/// protected. Everything else it needs (region nodes, populations, the releases' months) comes
+/// from the reference data of the version the request was resolved against: no other statement.
 pub async fn run(
     db: &impl ConnectionTrait,
     disclosure: &Disclosure,
+    snapshot: &Snapshot,
     req: &StatsRequest,
 ) -> Result<StatsResult, AppError> {
-    run_with(db, disclosure, req, true).await
+    run_with(db, disclosure, snapshot, req, true).await
 }
 
 /// [`run`], choosing whether the per-release rollups may be read: the results are the same
@@ -292,14 +147,15 @@ pub async fn run(
 pub async fn run_with(
     db: &impl ConnectionTrait,
     disclosure: &Disclosure,
+    snapshot: &Snapshot,
     req: &StatsRequest,
     use_rollups: bool,
 ) -> Result<StatsResult, AppError> {
-    used_categories(req)?;
+    plan::used_categories(req)?;
     let uses_age = req.uses_age();
     // The months of the releases: what "all periods" lists, and what age needs complete.
     let releases = if uses_age || req.period.is_none() {
-        Some(age::ReleaseMonths::load(db, &req.release).await?)
+        Some(age::ReleaseMonths::of_snapshot(snapshot, &req.release))
     } else {
         None
     };
@@ -318,14 +174,12 @@ pub async fn run_with(
 
     // The keys of every row, zeros included: the presence of a row tells nothing.
     let regions: Vec<Option<region::Model>> = match query.group_region_level {
-        Some(level) => {
+        Some(_) => {
             let Some(m) = months else {
                 return Ok(empty(req, disclosure));
             };
-            let mut nodes =
-                sql::region_nodes(db, req.boundaries.as_db(), level, m, query.region_filter)
-                    .await?;
-            nodes.sort_by(|a, b| a.code.cmp(&b.code));
+            let within = req.region.as_ref().map(|r| (level_of(r), r.id));
+            let nodes = snapshot.region_nodes(req.boundaries, req.region_level, m, within);
             if let (true, Some(period)) = (uses_age, req.period) {
                 age::check_units(&nodes, period, req.boundaries)?;
             }
@@ -398,14 +252,12 @@ pub async fn run_with(
         })
         .collect();
 
-    let mut ids: Vec<i32> = regions.iter().flatten().map(|r| r.id).collect();
-    ids.extend(req.region.as_ref().map(|r| r.id));
     let country_code = req
         .region
         .as_ref()
         .or(regions.iter().flatten().next())
         .map_or("VN", |r| r.country_code.as_str());
-    let populations = rate::Populations::load(db, ids, country_code).await?;
+    let populations = rate::Populations::of(snapshot, country_code);
     let fixed_region = req.region.clone().map(|r| r.id);
     let mut rows = Vec::with_capacity(count);
     for region in &regions {

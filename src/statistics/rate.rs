@@ -1,12 +1,9 @@
 //! Rates per 100,000 inhabitants, from protected values only (disclosure.md §4 rule 5), and the
 //! population they use: that of the year asked for, else of the nearest known year.
-use std::collections::HashMap;
-
-use entity::{region, region_population};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::region_population;
 
 use crate::disclosure::Protected;
-use crate::error::AppError;
+use crate::reference::Snapshot;
 
 /// A population used for a rate, and its year (the nearest known when the wanted one is missing).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,42 +39,23 @@ pub fn rate(
     })
 }
 
-/// The populations of the regions a result shows, and of the country its total falls back on.
-pub(super) struct Populations {
-    pub by_region: HashMap<i32, Vec<region_population::Model>>,
+/// The populations of the regions a result shows, and the country its total falls back on: all
+/// in the reference data.
+pub(super) struct Populations<'a> {
+    snapshot: &'a Snapshot,
     pub country_id: Option<i32>,
 }
 
-impl Populations {
-    /// One statement for the populations of `ids`, the request's own region and the country
-    /// (the root of the region tree of the request's country).
-    pub async fn load(
-        db: &impl ConnectionTrait,
-        mut ids: Vec<i32>,
-        country_code: &str,
-    ) -> Result<Populations, AppError> {
-        let country = region::Entity::find()
-            .filter(region::Column::Code.eq(country_code))
-            .filter(region::Column::Level.eq("COUNTRY"))
-            .one(db)
-            .await?
-            .map(|r| r.id);
-        ids.extend(country);
-        let mut by_region: HashMap<i32, Vec<region_population::Model>> = HashMap::new();
-        for p in region_population::Entity::find()
-            .filter(region_population::Column::RegionId.is_in(ids))
-            .all(db)
-            .await?
-        {
-            by_region.entry(p.region_id).or_default().push(p);
+impl<'a> Populations<'a> {
+    /// The country is the root of the region tree of the request's country.
+    pub fn of(snapshot: &'a Snapshot, country_code: &str) -> Self {
+        Populations {
+            snapshot,
+            country_id: snapshot.country(country_code).map(|r| r.id),
         }
-        Ok(Populations {
-            by_region,
-            country_id: country,
-        })
     }
 
     pub fn rate(&self, p: &Protected, region: Option<i32>, year: Option<i32>) -> Option<Rate> {
-        rate(p, self.by_region.get(&region?)?, year)
+        rate(p, self.snapshot.populations(region?), year)
     }
 }

@@ -1,11 +1,11 @@
 //! The statistics queries: one `GROUP BY` over the finest cells computing `SUM(n)` and
 //! `SUM(key_sum)` per node (disclosure.md §2), and the reference lists that make every
 //! category appear in a result. Raw sums never leave the crate: `statistics` protects them.
-use entity::{case_count, region, region_ancestor};
+use entity::{case_count, region_ancestor};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
-use crate::dimensions::Category;
+use crate::dimensions::{Boundaries, Category, RegionLevel};
 
 /// Period grouping of the SQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,16 +20,15 @@ pub enum PeriodGroup {
 pub struct GroupQuery {
     pub metric: &'static str,
     pub release_id: i32,
-    /// `AS_RECORDED` or `V2025`.
-    pub boundaries: &'static str,
+    pub boundaries: Boundaries,
     /// Only cells of provinces counting toward this node (level, region id).
-    pub region_filter: Option<(&'static str, i32)>,
+    pub region_filter: Option<(RegionLevel, i32)>,
     /// Only cells of these months: (first, last) as `year * 12 + month - 1`.
     pub months: Option<(i32, i32)>,
     /// Equality filters on category dimensions.
     pub category_filters: Vec<(Category, &'static str)>,
     /// Group by the node of this level.
-    pub group_region_level: Option<&'static str>,
+    pub group_region_level: Option<RegionLevel>,
     /// Only these nodes of the grouping level (a batch of `Region.caseTotal`).
     pub group_region_only: Option<Vec<i32>>,
     pub group_period: Option<PeriodGroup>,
@@ -182,8 +181,10 @@ fn build(g: &GroupQuery) -> SelectStatement {
             Alias::new("g"),
             Expr::col((Alias::new("g"), Alias::new("province_id")))
                 .equals((Alias::new("c"), Alias::new("region_id")))
-                .and(Expr::col((Alias::new("g"), Alias::new("boundaries"))).eq(g.boundaries))
-                .and(Expr::col((Alias::new("g"), Alias::new("level"))).eq(level)),
+                .and(
+                    Expr::col((Alias::new("g"), Alias::new("boundaries"))).eq(g.boundaries.as_db()),
+                )
+                .and(Expr::col((Alias::new("g"), Alias::new("level"))).eq(level.as_db())),
         );
         if let Some(only) = &g.group_region_only {
             q.and_where(
@@ -203,8 +204,10 @@ fn build(g: &GroupQuery) -> SelectStatement {
             Alias::new("f"),
             Expr::col((Alias::new("f"), Alias::new("province_id")))
                 .equals((Alias::new("c"), Alias::new("region_id")))
-                .and(Expr::col((Alias::new("f"), Alias::new("boundaries"))).eq(g.boundaries))
-                .and(Expr::col((Alias::new("f"), Alias::new("level"))).eq(level))
+                .and(
+                    Expr::col((Alias::new("f"), Alias::new("boundaries"))).eq(g.boundaries.as_db()),
+                )
+                .and(Expr::col((Alias::new("f"), Alias::new("level"))).eq(level.as_db()))
                 .and(Expr::col((Alias::new("f"), Alias::new("ancestor_id"))).eq(id)),
         );
     }
@@ -287,58 +290,6 @@ fn read(row: &QueryResult, g: &GroupQuery) -> Result<NodeSums, DbErr> {
 pub async fn group_sums(db: &impl ConnectionTrait, g: &GroupQuery) -> Result<Vec<NodeSums>, DbErr> {
     let rows = db.query_all(&build(g)).await?;
     rows.iter().map(|r| read(r, g)).collect()
-}
-
-/// The nodes of a level a grouped result lists (zeros too): those with a province valid in the
-/// months, inside the filter node.
-pub async fn region_nodes(
-    db: &impl ConnectionTrait,
-    boundaries: &str,
-    level: &str,
-    months: (i32, i32),
-    within: Option<(&'static str, i32)>,
-) -> Result<Vec<region::Model>, DbErr> {
-    let (from, to) = months;
-    let first_day =
-        chrono::NaiveDate::from_ymd_opt(from.div_euclid(12), (from.rem_euclid(12) + 1) as u32, 1);
-    let last_month_start =
-        chrono::NaiveDate::from_ymd_opt(to.div_euclid(12), (to.rem_euclid(12) + 1) as u32, 1);
-    let mut provinces = Query::select();
-    provinces
-        .column((Alias::new("a"), Alias::new("ancestor_id")))
-        .from_as(region_ancestor::Entity, Alias::new("a"))
-        .join_as(
-            JoinType::InnerJoin,
-            region::Entity,
-            Alias::new("p"),
-            Expr::col((Alias::new("p"), Alias::new("id")))
-                .equals((Alias::new("a"), Alias::new("province_id"))),
-        )
-        .and_where(Expr::col((Alias::new("a"), Alias::new("boundaries"))).eq(boundaries))
-        .and_where(Expr::col((Alias::new("a"), Alias::new("level"))).eq(level));
-    let p = |c: &str| Expr::col((Alias::new("p"), Alias::new(c)));
-    if let Some(last) = last_month_start {
-        // valid_from is always a first of month here; a unit starting in the last month counts.
-        provinces.and_where(p("valid_from").is_null().or(p("valid_from").lte(last)));
-    }
-    if let Some(first) = first_day {
-        provinces.and_where(p("valid_to").is_null().or(p("valid_to").gte(first)));
-    }
-    if let Some((flevel, fid)) = within {
-        let inside = Query::select()
-            .column(region_ancestor::Column::ProvinceId)
-            .from(region_ancestor::Entity)
-            .and_where(region_ancestor::Column::Boundaries.eq(boundaries))
-            .and_where(region_ancestor::Column::Level.eq(flevel))
-            .and_where(region_ancestor::Column::AncestorId.eq(fid))
-            .to_owned();
-        provinces
-            .and_where(Expr::col((Alias::new("a"), Alias::new("province_id"))).in_subquery(inside));
-    }
-    region::Entity::find()
-        .filter(region::Column::Id.in_subquery(provinces.to_owned()))
-        .all(db)
-        .await
 }
 
 /// The first and last month (as `year * 12 + month - 1`) a published release holds, across every

@@ -91,7 +91,7 @@ async fn subscribers_hear_of_a_release_only_once_the_cache_has_forgotten_the_old
     let state = server.state();
     let cache = state.cache.as_ref().unwrap();
     let current = || async {
-        let (answer, outcome) = cache
+        let (answer, outcome, _) = cache
             .execute(
                 &state.schema,
                 &state.api.db,

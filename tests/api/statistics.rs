@@ -642,30 +642,17 @@ async fn region_case_total_costs_the_same_statements_for_a_whole_map() {
 
 #[tokio::test]
 async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
-    use ctip_api::graphql::ApiContext;
-    use ctip_api::graphql::region::RegionLevel;
-    use ctip_api::graphql::statistics::{
-        Dimension, Granularity, Metric, StatisticsArgs, StatisticsFilter, request,
-    };
-    use ctip_api::statistics::{Disclosure, run_with};
+    use ctip_api::dimensions::RegionLevel;
+    use ctip_api::dimensions::{Category, MetricKind};
+    use ctip_api::disclosure::PeriodGrain as Granularity;
+    use ctip_api::reference::Snapshot;
+    use ctip_api::statistics::{Dimension, Disclosure, StatsArgs, resolve, run_with};
     let app = TestApp::spawn().await;
-    let disclosure = std::sync::Arc::new(Disclosure {
+    let disclosure = Disclosure {
         k2: crate::helpers::test_keys().k2,
         policy: ctip_api::disclosure::DisplayPolicy::DEFAULT,
-    });
-    let api = ApiContext {
-        db: app.db.clone(),
-        max_page_size: 100,
-        disclosure: disclosure.clone(),
-        k1: None,
-        reads: ctip_api::read_pools::ReadPools::primary_only(app.db.clone()),
-        events: ctip_api::events::Events::new(
-            Default::default(),
-            ctip_api::read_pools::ReadPools::primary_only(app.db.clone()),
-        ),
-        loader_delay: std::time::Duration::from_millis(1),
-        max_cell_count: ctip_api::config::DEFAULT_MAX_CELL_COUNT,
     };
+    let snapshot = Snapshot::load(&app.db, None).await.unwrap();
     let cases = [
         (
             vec![Dimension::Region],
@@ -681,26 +668,32 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
             Some("2025"),
         ),
         (
-            vec![Dimension::ExploitationForm, Dimension::Destination],
+            vec![
+                Dimension::Category(Category::ExploitationForm),
+                Dimension::Category(Category::Destination),
+            ],
             None,
             Granularity::Year,
             Some("2024"),
         ),
         (
-            vec![Dimension::Sex, Dimension::Period],
+            vec![Dimension::Category(Category::Sex), Dimension::Period],
             None,
             Granularity::Year,
             None,
         ),
         (vec![], None, Granularity::Year, None),
         (
-            vec![Dimension::Region, Dimension::Sex],
+            vec![Dimension::Region, Dimension::Category(Category::Sex)],
             Some(RegionLevel::Province),
             Granularity::Year,
             Some("2024"),
         ),
         (
-            vec![Dimension::Destination, Dimension::Period],
+            vec![
+                Dimension::Category(Category::Destination),
+                Dimension::Period,
+            ],
             None,
             Granularity::Month,
             Some("2025"),
@@ -708,20 +701,21 @@ async fn the_rollups_give_exactly_the_values_summed_from_the_finest_cells() {
     ];
     let mut sources = std::collections::HashSet::new();
     for (group_by, level, gran, period) in cases {
-        let args = StatisticsArgs {
-            metric: Some(Metric::VictimsIdentified),
-            filter: StatisticsFilter {
-                period: period.map(str::to_owned),
-                ..Default::default()
-            },
+        let args = StatsArgs {
+            metric: Some(MetricKind::VictimsIdentified),
+            period: period.map(str::to_owned),
             group_by,
             region_level: level,
-            period_granularity: Some(gran),
+            granularity: Some(gran),
             ..Default::default()
         };
-        let req = request(&api, &args).await.unwrap();
-        let fast = run_with(&app.db, &disclosure, &req, true).await.unwrap();
-        let slow = run_with(&app.db, &disclosure, &req, false).await.unwrap();
+        let req = resolve(&snapshot, &args).unwrap();
+        let fast = run_with(&app.db, &disclosure, &snapshot, &req, true)
+            .await
+            .unwrap();
+        let slow = run_with(&app.db, &disclosure, &snapshot, &req, false)
+            .await
+            .unwrap();
         assert_eq!(format!("{:?}", fast.rows), format!("{:?}", slow.rows));
         assert_eq!(format!("{:?}", fast.total), format!("{:?}", slow.total));
         let plan =
