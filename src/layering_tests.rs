@@ -181,11 +181,10 @@ const MAX_LINES: usize = 420;
 /// Lines of a file before its test module (`#[cfg(test)]` followed by `mod …`).
 fn code_lines(text: &str) -> usize {
     let lines: Vec<&str> = text.lines().collect();
-    let end = lines
+    lines
         .windows(2)
         .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod "))
-        .unwrap_or(lines.len());
-    end
+        .unwrap_or(lines.len())
 }
 
 #[test]
