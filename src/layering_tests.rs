@@ -15,6 +15,7 @@ const RULES: &[(&[&str], &[&str])] = &[
             "import",
             "import.rs",
             "write.rs",
+            "catalogue",
             "sources.rs",
             "figures.rs",
             "demo.rs",
@@ -24,6 +25,8 @@ const RULES: &[(&[&str], &[&str])] = &[
             "dimensions.rs",
             "calendar.rs",
             "keys.rs",
+            "events",
+            "read_pools.rs",
         ],
         &["crate::graphql", "crate::http", "async_graphql", "axum"],
     ),
@@ -169,5 +172,47 @@ fn the_check_sees_a_forbidden_name_and_only_that() {
     assert_eq!(
         expand("crate::{graphql::{a, b}, store}"),
         ["crate::graphql::a", "crate::graphql::b", "crate::store"]
+    );
+}
+
+/// The most lines of non-test code a source file may hold ("about 400": a file of one job).
+const MAX_LINES: usize = 420;
+
+/// Lines of a file before its test module (`#[cfg(test)]` followed by `mod …`).
+fn code_lines(text: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod "))
+        .unwrap_or(lines.len())
+}
+
+#[test]
+fn no_source_file_holds_more_than_about_400_lines_of_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("disclosure/src"), &mut files);
+    let long: Vec<String> = files
+        .iter()
+        .filter(|f| !f.to_string_lossy().ends_with("_tests.rs"))
+        .filter_map(|f| {
+            let n = code_lines(&std::fs::read_to_string(f).expect("read a source file"));
+            (n > MAX_LINES).then(|| format!("{}: {n} lines", f.display()))
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these along their jobs:\n{}",
+        long.join("\n")
+    );
+}
+
+#[test]
+fn code_lines_stop_at_the_test_module() {
+    assert_eq!(code_lines("a\nb\n#[cfg(test)]\nmod tests {\n}\n"), 2);
+    assert_eq!(
+        code_lines("a\n#[cfg(test)]\nfn only_for_tests() {}\nb\n"),
+        4
     );
 }

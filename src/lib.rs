@@ -34,6 +34,7 @@ pub mod dimensions;
 /// database, no GraphQL): `disclosure/`.
 pub use ctip_disclosure as disclosure;
 pub mod error;
+pub mod events;
 pub mod figures;
 pub mod graphql;
 pub mod http;
@@ -44,6 +45,7 @@ pub mod keys;
 pub mod metrics;
 pub mod progress;
 pub mod ratelimit;
+pub mod read_pools;
 pub mod redis_link;
 pub mod reference;
 pub mod regions;

@@ -18,7 +18,9 @@ use crate::http::{AppState, PersistedQueries, ResponseCache, metrics_router, rou
 use std::sync::Arc;
 
 use crate::disclosure::DisplayPolicy;
+use crate::events::{Events, PublicChange};
 use crate::metrics::Metrics;
+use crate::read_pools::ReadPools;
 use crate::statistics::Disclosure;
 use crate::{db, demo, keys};
 
@@ -83,35 +85,55 @@ impl Application {
         let policy = DisplayPolicy::new(cfg.disclosure_threshold)
             .map_err(|e| StartupError::Config(e.to_string()))?;
         let disclosure = Arc::new(Disclosure { k2, policy });
-        let (releases, _) = tokio::sync::broadcast::channel(16);
         let redis = cfg
             .redis_url
             .as_deref()
             .and_then(crate::redis_link::RedisLink::open);
-        let reference = Arc::new(crate::reference::Reference::new(Duration::from_millis(
-            cfg.cache.release_check_ms,
-        )));
+        let reads = ReadPools::connect(db.clone(), &cfg.replicas, &metrics).await?;
+        // On PostgreSQL every process hears of every public change at once (crate::events): the
+        // data version is then looked up again only when told so, or by the poll that stands in
+        // while the notification connection is lost.
+        let notified = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let ttl = Duration::from_secs(cfg.cache.response_cache_ttl_seconds);
+        let release_check = Duration::from_millis(cfg.cache.release_check_ms);
+        let reference = Arc::new(crate::reference::Reference::new(if notified {
+            ttl
+        } else {
+            release_check
+        }));
         let cache = ResponseCache::new(
             cfg.cache.response_cache_bytes,
-            Duration::from_secs(cfg.cache.response_cache_ttl_seconds),
+            ttl,
             reference.clone(),
             redis
                 .clone()
                 .map(|r| (r, cfg.cache.response_cache_prefix.clone())),
         );
+        // A change empties the response cache and with it the reference data's version (or
+        // only the latter, without a response cache).
+        let changed = {
+            let (cache, reference) = (cache.clone(), reference.clone());
+            PublicChange::new(move || match &cache {
+                Some(cache) => cache.data_changed(),
+                None => reference.invalidate(),
+            })
+        };
+        let events = Events::new(changed, reads.clone());
+        events.start_from_current().await?;
+        events.listen(&db, release_check).await;
+        // Reads that move to another database may find another data version there.
+        let moved = events.clone();
+        reads.spawn_checks(
+            Duration::from_millis(cfg.replicas.replica_check_ms),
+            move || moved.public_changed(),
+        );
         let api = ApiContext {
             db,
+            reads,
             max_page_size: cfg.max_page_size,
             disclosure,
             k1: keys.k1.map(Arc::new),
-            releases,
-            public_changed: {
-                let (cache, reference) = (cache.clone(), reference.clone());
-                crate::graphql::PublicChange::new(move || match &cache {
-                    Some(cache) => cache.data_changed(),
-                    None => reference.invalidate(),
-                })
-            },
+            events,
             loader_delay: Duration::from_micros(cfg.dataloader_delay_us),
             max_cell_count: cfg.max_cell_count,
             reference,

@@ -53,7 +53,7 @@ pub(super) async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std
                     .ok_or_else(|| format!("no source has the code \"{code}\""))?;
                 bound.push(found);
             }
-            let actor = actor(&operator);
+            let actor = actor(&operator.operator);
             let (model, key) = crate::auth::create_key(&db, role, &name, &bound, &actor).await?;
             let scope = if sources.is_empty() {
                 String::new()
@@ -101,7 +101,7 @@ pub(super) async fn keys_command(command: KeysCommand) -> Result<(), Box<dyn std
             database,
         } => {
             let db = connect(&database).await?;
-            let actor = actor(&operator);
+            let actor = actor(&operator.operator);
             if !crate::auth::revoke_key(&db, id, &actor).await? {
                 return Err(format!("no active key has the id {id}").into());
             }

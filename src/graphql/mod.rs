@@ -28,26 +28,27 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use entity::release;
-use tokio::sync::broadcast;
-
 use crate::disclosure::Secret;
+use crate::events::Events;
+use crate::read_pools::ReadPools;
 use crate::statistics::Disclosure;
 
 /// What resolvers need from the application (schema data).
 #[derive(Clone)]
 pub struct ApiContext {
+    /// The primary: writes and everything a write checks. A request that only reads is given a
+    /// context whose `db` is its read connection instead ([`ApiContext::for_reads`]).
     pub db: DatabaseConnection,
+    /// Where reads go: a replica within the lag bound, else the primary.
+    pub reads: ReadPools,
     pub max_page_size: u32,
     /// K2 and the display rule: everything needed to protect a count, nothing to undo it.
     pub disclosure: Arc<Disclosure>,
     /// K1, where this server may write counts (a read-only replica has none).
     pub k1: Option<Arc<Secret>>,
-    /// Tells subscribers that a release was published.
-    pub releases: broadcast::Sender<release::Model>,
-    /// Run when a release is published, before subscribers hear of it: empties this process's
-    /// response cache, so a dashboard that refreshes at once gets the new release.
-    pub public_changed: PublicChange,
+    /// Public changes and published releases, from this process and every other: they empty
+    /// this process's caches, then `releasePublished` subscribers hear of them.
+    pub events: Events,
     /// How long a DataLoader waits to gather keys into one statement.
     pub loader_delay: std::time::Duration,
     /// The largest count one cell may hold (larger ones are refused before any key is computed).
@@ -56,19 +57,13 @@ pub struct ApiContext {
     pub reference: Arc<crate::reference::Reference>,
 }
 
-/// What to do, in this process, when the data the public sees has changed.
-#[derive(Clone, Default)]
-pub struct PublicChange(Option<Arc<dyn Fn() + Send + Sync>>);
-
-impl PublicChange {
-    pub fn new(f: impl Fn() + Send + Sync + 'static) -> Self {
-        PublicChange(Some(Arc::new(f)))
-    }
-
-    /// Runs it (nothing when none was given).
-    pub fn notify(&self) {
-        if let Some(f) = &self.0 {
-            f();
+impl ApiContext {
+    /// The context of a request that only reads: everything it reads comes from one read
+    /// connection, taken now.
+    pub fn for_reads(&self) -> ApiContext {
+        ApiContext {
+            db: self.reads.reader(),
+            ..self.clone()
         }
     }
 }

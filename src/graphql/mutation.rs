@@ -250,9 +250,8 @@ impl MutationRoot {
         let api = ctx.data::<ApiContext>()?;
         let published = write::publish(&api.db, &notes, &actor(who)).await?;
         // This process's cache forgets the old release first: subscribers refresh at once, and
-        // must get the new one. Nobody listening is fine.
-        api.public_changed.notify();
-        let _ = api.releases.send(published.clone());
+        // must get the new one (other processes hear of it through the database).
+        api.events.release_published(published.clone()).await;
         Ok(Release(published))
     }
 }

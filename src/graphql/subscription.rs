@@ -1,5 +1,5 @@
 //! Subscriptions (graphql-transport-ws on `/graphql`): dashboards learn that a release was
-//! published and refresh.
+//! published, through whichever replica (see `crate::events`), and refresh.
 use async_graphql::{Context, Result, Subscription};
 use futures_util::Stream;
 use futures_util::StreamExt;
@@ -18,7 +18,7 @@ impl SubscriptionRoot {
     async fn release_published(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Release>> {
         let api = ctx.data::<ApiContext>()?;
         // A subscriber too slow to keep up skips releases rather than stopping the stream.
-        Ok(BroadcastStream::new(api.releases.subscribe())
+        Ok(BroadcastStream::new(api.events.subscribe())
             .filter_map(|r| async move { r.ok().map(Release) }))
     }
 }

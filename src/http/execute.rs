@@ -18,6 +18,7 @@ use super::graphql::{
 use super::limits::Refusal;
 pub use super::rate_limit::{PEER_HEADER, RATE_LIMITED, TIMEOUT, rate_limited_message};
 pub(super) use super::rate_limit::{rate_limited, timed_out};
+use crate::graphql::ApiContext;
 use crate::graphql::cost::too_complex;
 use crate::graphql::lang::{Language, RequestLanguage};
 use crate::graphql::loader::new_loaders;
@@ -214,6 +215,14 @@ async fn run(
             ));
         }
     };
+    // A request that only reads takes its read connection (a replica, when configured) once,
+    // for everything it reads, its cached answer's data version included; one that writes reads
+    // the primary throughout, its own writes included.
+    let reading = if writes {
+        state.api.clone()
+    } else {
+        state.api.for_reads()
+    };
     let run = async {
         let mut out = Vec::with_capacity(requests.len());
         let mut pending = Vec::new();
@@ -222,7 +231,8 @@ async fn run(
                 Some(answer) => out.push(Some(answer)),
                 None => {
                     out.push(None);
-                    pending.push((i, prepare(state, r, lang, &caller, ticket)));
+                    let api = if queries[i] { &reading } else { &state.api };
+                    pending.push((i, prepare(api, r, lang, &caller, ticket)));
                 }
             }
         }
@@ -232,11 +242,12 @@ async fn run(
             let schema = &state.schema;
             let cached = state.cache.as_ref().filter(|_| shareable && queries[i]);
             let label = &labels[i];
+            let reading = &reading;
             async move {
                 match cached {
                     Some(cache) => {
                         let (resp, outcome, version) =
-                            cache.execute(schema, &state.api.db, r, lang).await;
+                            cache.execute(schema, &reading.db, r, lang).await;
                         state.metrics.observe_cache(label, outcome.label());
                         (resp, version)
                     }
@@ -279,14 +290,19 @@ async fn run(
     })
 }
 
+/// The request with its per-request data; `api` is the context it runs in (see
+/// [`ApiContext::for_reads`]).
 pub(super) fn prepare(
-    state: &AppState,
+    api: &ApiContext,
     req: Request,
     lang: Option<Language>,
     caller: &crate::auth::Caller,
     ticket: Option<&RateTicket>,
 ) -> Request {
-    let mut req = req.data(new_loaders(&state.api)).data(caller.clone());
+    let mut req = req
+        .data(new_loaders(api))
+        .data(api.clone())
+        .data(caller.clone());
     if let Some(l) = lang {
         req = req.data(RequestLanguage(l));
     }

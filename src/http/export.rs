@@ -132,7 +132,8 @@ fn parse(params: Params) -> Result<(ExportParams, StatisticsArgs), AppError> {
 
 /// Runs the request, as `caseStatistics` would.
 async fn compute(state: &AppState, a: &StatisticsArgs) -> Result<StatsResult, AppError> {
-    let api = &state.api;
+    // A public read: from a replica, when configured.
+    let api = &state.api.for_reads();
     let snapshot = api.reference.current(&api.db).await?;
     let req = statistics::resolve(&snapshot, &a.engine())?;
     statistics::run(&api.db, &api.disclosure, &snapshot, &req).await
@@ -283,7 +284,7 @@ async fn meta(
     a: &StatisticsArgs,
     result: &StatsResult,
 ) -> Result<Response, AppError> {
-    let api = &state.api;
+    let api = &state.api.for_reads();
     let source_ids: Vec<i32> = case_count::Entity::find()
         .select_only()
         .column(case_count::Column::SourceId)

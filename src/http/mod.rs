@@ -234,16 +234,34 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers and every migration is applied.
+/// Readiness: the database public reads go to answers with every migration applied; with read
+/// replicas, one is within the lag bound, or the primary stands in (unless configured not to).
+/// The body says where reads go and how far each replica lags.
 async fn ready(State(state): State<AppState>) -> Response {
-    if crate::db::is_ready(&state.api.db).await {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (
+    use crate::read_pools::ReadStatus;
+    let reads = &state.api.reads;
+    let mut answers = crate::db::is_ready(&reads.reader()).await;
+    if !answers && reads.has_replicas() {
+        // The replica reads went to may have just gone: look again now rather than at the next
+        // check, so that the balancer does not take every replica out at once meanwhile.
+        reads.check().await;
+        answers = crate::db::is_ready(&reads.reader()).await;
+    }
+    let status = reads.status();
+    if !answers {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             "not ready: database unreachable or migrations pending",
         )
-            .into_response()
+            .into_response();
+    }
+    match status {
+        ReadStatus::Ready(s) | ReadStatus::FellBack(s) => {
+            (StatusCode::OK, format!("ready: {s}")).into_response()
+        }
+        ReadStatus::NotReady(s) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {s}")).into_response()
+        }
     }
 }
 

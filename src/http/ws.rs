@@ -235,7 +235,14 @@ impl WsExecutor {
             }
         }
         let caller = session.map(|s| s.caller).unwrap_or_else(Caller::anonymous);
-        let req = prepare(state, req, self.lang, &caller, ticket.as_ref());
+        // A query reads from one read connection (a replica, when configured); the rest from
+        // the primary.
+        let api = if ty == Some(OperationType::Query) {
+            state.api.for_reads()
+        } else {
+            state.api.clone()
+        };
+        let req = prepare(&api, req, self.lang, &caller, ticket.as_ref());
         state.metrics.graphql_requests.inc();
         if ty == Some(OperationType::Subscription) {
             // Counted when it starts (its first answer is a refusal, or its first event).

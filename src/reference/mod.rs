@@ -11,6 +11,7 @@
 pub mod catalogue;
 pub mod snapshot;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,8 +24,11 @@ pub use snapshot::Snapshot;
 const ATTEMPTS: usize = 3;
 
 pub struct Reference {
-    /// The snapshot of the version last looked up, for `check` at most.
-    current: Cache<(), Arc<Snapshot>>,
+    /// The snapshot of the version last looked up, for `check` at most, by generation: a lookup
+    /// that started before [`Reference::invalidate`] files its (maybe old) answer under the old
+    /// generation, which is never read again.
+    current: Cache<u64, Arc<Snapshot>>,
+    generation: AtomicU64,
     /// The last snapshot loaded: reused when the version looked up is still its own.
     held: Mutex<Option<Arc<Snapshot>>>,
 }
@@ -33,23 +37,28 @@ impl Reference {
     /// Looks the data version up again at most every `check`.
     pub fn new(check: Duration) -> Self {
         Self {
-            current: Cache::builder().max_capacity(1).time_to_live(check).build(),
+            current: Cache::builder().max_capacity(2).time_to_live(check).build(),
+            generation: AtomicU64::new(0),
             held: Mutex::new(None),
         }
     }
 
     /// The reference data of the current data version.
     pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, Arc<DbErr>> {
-        self.current.try_get_with((), self.lookup(db)).await
+        let generation = self.generation.load(Ordering::SeqCst);
+        self.current.try_get_with(generation, self.lookup(db)).await
     }
 
     /// The snapshot of the current version if it is known now, without looking anything up.
     pub async fn peek(&self) -> Option<Arc<Snapshot>> {
-        self.current.get(&()).await
+        self.current
+            .get(&self.generation.load(Ordering::SeqCst))
+            .await
     }
 
     /// Looks the version up again on the next request (this process just wrote).
     pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.current.invalidate_all();
     }
 

@@ -107,7 +107,7 @@ async fn subscribers_hear_of_a_release_only_once_the_cache_has_forgotten_the_old
     };
     let (old, _) = current().await;
     assert_eq!(current().await, (old.clone(), "local"), "held in the cache");
-    let mut events = state.api.releases.subscribe();
+    let mut events = state.api.events.subscribe();
     let admin = Caller {
         key_id: None,
         name: "test ADMIN".to_owned(),
