@@ -58,8 +58,15 @@ fn count_statements(db: &mut DatabaseConnection, metrics: &Metrics) {
     });
 }
 
+/// Applies the migrations this binary knows; when any was applied (the reference data may have
+/// changed), the planner gets fresh statistics on the reference tables.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let pending = Migrator::get_pending_migrations(db).await?.len();
+    Migrator::up(db, None).await?;
+    if pending > 0 {
+        crate::store::analyze(db, &crate::store::REFERENCE_TABLES).await?;
+    }
+    Ok(())
 }
 
 /// Ready when the database answers and every migration is applied. It only reads (a streaming

@@ -18,6 +18,10 @@ pub async fn analyze(db: &impl ConnectionTrait, tables: &[&str]) -> Result<(), D
     Ok(())
 }
 
+/// The reference data every request resolves against (shipped by the migrations): without
+/// statistics on them PostgreSQL plans the statistics joins as nested loops.
+pub const REFERENCE_TABLES: [&str; 3] = ["region", "region_ancestor", "region_population"];
+
 /// The tables a release is read from: the counts and their rollups.
 pub const STATISTICS_TABLES: [&str; 3] = ["case_count", "case_rollup_month", "case_rollup_year"];
 

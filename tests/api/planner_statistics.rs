@@ -91,3 +91,13 @@ async fn the_demo_data_an_import_and_a_publication_leave_fresh_planner_statistic
         assert_eq!(estimate, count, "{table} after the publication");
     }
 }
+
+#[tokio::test]
+async fn the_migrations_leave_fresh_planner_statistics_on_the_reference_data() {
+    let app = TestApp::spawn().await;
+    for table in ctip_api::store::REFERENCE_TABLES {
+        let (count, estimate) = rows_and_estimate(&app, table).await;
+        assert!(count > 0, "{table}");
+        assert_eq!(estimate, count, "{table}: the planner's row count");
+    }
+}
