@@ -111,23 +111,11 @@ impl Application {
         );
         // A change empties the response cache and with it the reference data's version (or
         // only the latter, without a response cache).
-        // The new version's reference data are then loaded at once, in the background, so the
-        // first request after a release does not wait for them.
         let changed = {
-            let (cache, reference, reads) = (cache.clone(), reference.clone(), reads.clone());
-            PublicChange::new(move || {
-                match &cache {
-                    Some(cache) => cache.data_changed(),
-                    None => reference.invalidate(),
-                }
-                if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                    let (reference, db) = (reference.clone(), reads.reader());
-                    runtime.spawn(async move {
-                        if let Err(e) = reference.current(&db).await {
-                            tracing::warn!(error = %e, "loading the new reference data failed; the next request retries");
-                        }
-                    });
-                }
+            let (cache, reference) = (cache.clone(), reference.clone());
+            PublicChange::new(move || match &cache {
+                Some(cache) => cache.data_changed(),
+                None => reference.invalidate(),
             })
         };
         let events = Events::new(changed, reads.clone());
